@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench deps db clean
+
+run: deps db
+	$(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
+
+test: deps
+	$(BIN)/pytest
+
+bench: deps
+	$(BIN)/python bench/checkin.py
+
+db: deps
+	$(BIN)/helpdesk db upgrade
+	$(BIN)/helpdesk seed
+
+deps: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules

@@ -1,0 +1,66 @@
+"""The application factory: configuration, database, event broker and blueprints; no I/O at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, request
+
+from helpdesk import assets
+from printers.outbox import PrinterSettings, PrintWorker
+from printers.transports import make_transport
+from shared.config import load_config
+from shared.db import make_engine, make_sessionmaker
+from shared.events import Broker
+from shared.settings import QueueSettings
+from shared.web import Runtime, close_db, gettext, htmx, language
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the Flask application; test_config overrides settings without touching the environment."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, static_folder=None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config = load_config(Path(app.instance_path), overrides=test_config)
+    app.config.update(config)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+
+    engine = make_engine(config["DATABASE_URL"])
+    broker = Broker()
+    app.extensions["helpdesk"] = Runtime(
+        engine=engine,
+        sessions=make_sessionmaker(engine, publish=broker.publish),
+        broker=broker,
+        queue=QueueSettings.from_config(config),
+    )
+    htmx.init_app(app)
+    app.teardown_appcontext(close_db)
+    app.context_processor(lambda: {"_": gettext, "lang": language(), "config": app.config})
+    app.after_request(_vary_on_htmx)
+
+    from dashboard.routes import bp as dashboard_bp
+    from kiosk.routes import bp as kiosk_bp
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(dashboard_bp)
+    return app
+
+
+def build_print_worker(app: Flask) -> PrintWorker:
+    """The outbox worker for the configured printer; the preview printer writes into instance/printouts."""
+    rt: Runtime = app.extensions["helpdesk"]
+    transport = make_transport(app.config["PRINTER"], Path(app.instance_path) / "printouts")
+    settings = PrinterSettings(
+        profile=app.config["PRINTER_PROFILE"],
+        native_qr=app.config["PRINTER_NATIVE_QR"],
+        max_backoff_seconds=app.config["PRINT_RETRY_MAX_SECONDS"],
+    )
+    return PrintWorker(rt.sessions, transport, settings, rt.broker)
+
+
+def _vary_on_htmx(response: Response) -> Response:
+    # One URL serves a page or its fragment, so caches must key on the HX-Request header.
+    if request.endpoint and not request.endpoint.startswith("assets."):
+        response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,119 @@
+"""The `helpdesk` command: serve, database, seed data and printer tools."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from helpdesk.app import build_print_worker, create_app
+from shared import migrate
+from shared.seed import seed as seed_data
+from shared.web import runtime
+
+cli = FlaskGroup(create_app=create_app, help="KPU walk-in helpdesk.")
+
+
+def _app() -> Flask:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=24, show_default=True, type=int, help="Threads for ordinary requests.")
+@click.option("--streams", default=400, show_default=True, type=int, help="Live screens (server-sent event streams) kept open at once.")
+@with_appcontext
+def serve(host: str, port: int, threads: int, streams: int) -> None:
+    """Serve the helpdesk with waitress (Linux and Windows) and run the print worker."""
+    import waitress
+
+    app = _app()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if migrate.current(runtime().engine) is None:
+        raise click.ClickException("the database is empty: run `helpdesk db upgrade` and `helpdesk seed` first")
+    app.config["SSE_MAX_STREAMS"] = streams
+    worker = build_print_worker(app) if app.config["PRINT_WORKER"] else None
+    if worker:
+        worker.start()
+    click.echo(f"Helpdesk: kiosk at http://{host}:{port}/kiosk  (printer: {app.config['PRINTER']})")
+    try:
+        # Each open live screen holds a thread, so streams get their own share and requests keep theirs.
+        waitress.serve(app, host=host, port=port, threads=threads + streams,
+                       connection_limit=threads + streams + 100, channel_timeout=60, ident="helpdesk")
+    finally:
+        if worker:
+            worker.stop()
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+@with_appcontext
+def upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    migrate.upgrade(runtime().engine)
+    click.echo(f"database at revision {migrate.current(runtime().engine)}")
+
+
+@cli.command()
+@with_appcontext
+def seed() -> None:
+    """Add the office, parties and consultation topics that are missing."""
+    app = _app()
+    with runtime().sessions() as session:
+        added = seed_data(session, app.config["OFFICE_NAME"], app.config["TIMEZONE"])
+    click.echo("seeded: " + ", ".join(f"{count} {what}" for what, count in added.items()))
+
+
+@cli.group()
+def printer() -> None:
+    """Printer tools."""
+
+
+@printer.command("test")
+@with_appcontext
+def printer_test() -> None:
+    """Print a test page on the configured printer now, bypassing the queue."""
+    from printers.layout import paper_width, test_page, to_escpos, to_png
+    from printers.transports import PrinterError, make_transport
+
+    app = _app()
+    profile = app.config["PRINTER_PROFILE"]
+    document = test_page(app.config["OFFICE_NAME"], app.config["PRINTER"], app.config["PUBLIC_URL"],
+                         datetime.now(timezone.utc), app.config["TIMEZONE"])
+    transport = make_transport(app.config["PRINTER"], Path(app.instance_path) / "printouts")
+    try:
+        transport.send(0, to_escpos(document, profile, app.config["PRINTER_NATIVE_QR"]),
+                       lambda: to_png(document, paper_width(profile)))
+    except PrinterError as error:
+        raise click.ClickException(f"the printer did not take the test page: {error}") from error
+    click.echo(f"test page sent to {transport.description}")
+
+
+@printer.command("emulate")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9100, show_default=True, type=int)
+@click.option("--out", "out_dir", default="printouts", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--width", default=576, show_default=True, type=click.Choice(["576", "384"]), help="Paper width in dots (80 or 58 mm).")
+def emulate(host: str, port: int, out_dir: Path, width: str) -> None:
+    """Run a virtual network printer that renders each ESC/POS job to a PNG."""
+    from printers.emulator import serve as serve_emulator
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    click.echo(f"virtual printer on tcp://{host}:{port}, writing PNGs into {out_dir}")
+    serve_emulator(host, port, out_dir, width_dots=int(width))
+
+
+def main() -> None:
+    """Entry point of the `helpdesk` console script."""
+    sys.exit(cli.main())

@@ -1,0 +1,70 @@
+"""The check-in form as the kiosk views see it: posted values, choices and errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.checkin import ConsentRecord
+from shared.checkin_form import CheckinData, parse_checkin
+from shared.consent import ConsentError, read_consent
+from shared.models import Party, Topic, VisitorType
+
+FIELDS = ("name", "phone", "visitor_type", "party_id", "topic_id", "priority", "signature", "consent")
+
+
+@dataclass
+class Choices:
+    """What the visitor can pick from."""
+
+    parties: list[Party]
+    topics: list[Topic]
+    visitor_types: tuple[VisitorType, ...] = tuple(VisitorType)
+
+    @classmethod
+    def load(cls, session: Session) -> Choices:
+        """Active parties and topics in their display order."""
+        parties = list(session.scalars(select(Party).where(Party.active).order_by(Party.sort_order, Party.id)))
+        topics = list(session.scalars(select(Topic).where(Topic.active).order_by(Topic.sort_order, Topic.id)))
+        return cls(parties, topics)
+
+    def party(self, party_id: int | None) -> Party | None:
+        """The chosen party."""
+        return next((p for p in self.parties if p.id == party_id), None)
+
+    def topic(self, topic_id: int | None) -> Topic | None:
+        """The chosen topic."""
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+
+@dataclass
+class CheckinForm:
+    """Posted values, and after validate() the clean data or a message per field."""
+
+    values: dict[str, str]
+    choices: Choices
+    errors: dict[str, str] = field(default_factory=dict)
+    data: CheckinData | None = None
+    consent: ConsentRecord | None = None
+
+    @classmethod
+    def from_request(cls, session: Session) -> CheckinForm:
+        """The form as posted, with the choices it is checked against."""
+        return cls({name: request.form.get(name, "") for name in FIELDS}, Choices.load(session))
+
+    def validate(self) -> bool:
+        """Check everything on the server; the page's own checks are only a help."""
+        self.data, self.errors = parse_checkin(
+            {**self.values, "lang": request.values.get("lang", "id")},
+            party_ids={p.id for p in self.choices.parties},
+            topic_ids={t.id for t in self.choices.topics},
+        )
+        try:
+            self.consent = read_consent(current_app.config["SECRET_KEY"], self.values["consent"])
+        except ConsentError as error:
+            self.errors["consent"] = str(error)
+            self.data = None
+        return self.data is not None

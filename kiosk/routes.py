@@ -1,0 +1,114 @@
+"""The check-in kiosk and the visitor's ticket status page: public screens, no login."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
+
+from kiosk.forms import CheckinForm, Choices
+from kiosk.live import status_stream
+from kiosk.qr import qr_svg
+from shared.checkin import check_in
+from shared.consent import NOTICE_VERSION, RETENTION_YEARS, consent_token
+from shared.phone import display_phone
+from shared.print_status import ticket_print_status
+from shared.visit_status import public_status
+from shared.web import db, event_stream, runtime, wants_fragment
+
+bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static")
+
+
+bp.add_app_template_filter(display_phone, "phone")
+
+
+def now() -> datetime:
+    """The server's clock: the kiosk never supplies the check-in time."""
+    return datetime.now(timezone.utc)
+
+
+def screen(name: str, status: int = 200, **context: object) -> tuple[str, int]:
+    """A kiosk step: the fragment for htmx, the whole page for a plain request."""
+    template = f"kiosk/_{name}.html" if wants_fragment() else "kiosk/kiosk.html"
+    return render_template(template, screen=name, **context), status
+
+
+@bp.get("/")
+def root() -> Response:
+    """The bare address opens the kiosk."""
+    return redirect(url_for("kiosk.index"))
+
+
+@bp.get("/kiosk")
+def index() -> tuple[str, int]:
+    """Welcome screen."""
+    return screen("welcome")
+
+
+@bp.get("/kiosk/notice")
+def notice() -> tuple[str, int]:
+    """The data-protection notice, with its own consent button."""
+    return screen("notice", version=NOTICE_VERSION, retention_years=RETENTION_YEARS)
+
+
+@bp.post("/kiosk/consent")
+def consent() -> tuple[str, int]:
+    """Record the moment of consent in a signed token and show the empty form."""
+    token = consent_token(current_app.config["SECRET_KEY"], now())
+    form = CheckinForm({"consent": token}, Choices.load(db()))
+    return screen("form", form=form)
+
+
+@bp.post("/kiosk/form")
+def edit() -> tuple[str, int]:
+    """Back from the confirmation to the form, keeping what was entered."""
+    return screen("form", form=CheckinForm.from_request(db()))
+
+
+@bp.post("/kiosk/review")
+def review() -> tuple[str, int]:
+    """Validate the form and show it back for confirmation."""
+    form = CheckinForm.from_request(db())
+    if not form.validate():
+        return screen("form", 422, form=form)
+    return screen("review", form=form)
+
+
+@bp.post("/kiosk/checkin")
+def checkin() -> tuple[str, int]:
+    """Save the check-in, queue the ticket print and show the ticket."""
+    form = CheckinForm.from_request(db())
+    if not form.validate():
+        return screen("form", 422, form=form)
+    assert form.data and form.consent
+    ticket = check_in(db(), form.data, form.consent, runtime().queue, now())
+    return screen("ticket", ticket=ticket, qr=qr_svg(ticket.status_url), print_status=ticket_print_status(db(), ticket.print_job_id))
+
+
+@bp.get("/kiosk/prints/<int:job_id>")
+def print_status(job_id: int) -> str:
+    """The ticket's print state, polled by the ticket screen until it is printed."""
+    state = ticket_print_status(db(), job_id) or abort(404)
+    return render_template("kiosk/_print_status.html", print_status=state)
+
+
+@bp.get("/t/<token>")
+def status(token: str) -> str:
+    """The visitor's live ticket page behind the QR code."""
+    state = public_status(db(), token) or abort(404)
+    g.lang = state.language
+    return render_template("kiosk/status.html", state=state, token=token)
+
+
+@bp.get("/t/<token>/events")
+def status_events(token: str) -> Response:
+    """Server-sent events with the ticket's state, sent on connect and after every queue change."""
+    state = public_status(db(), token) or abort(404)
+    g.lang = state.language
+    return event_stream(status_stream(token))
+
+
+@bp.app_errorhandler(404)
+def not_found(_error: Exception) -> tuple[str, int]:
+    """A plain page for unknown addresses and tickets."""
+    return render_template("kiosk/not_found.html"), 404

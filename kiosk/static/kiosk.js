@@ -1,0 +1,145 @@
+// Kiosk behaviour: idle reset, on-screen keyboard, signature pad, ticket screen timeout.
+(function () {
+  "use strict";
+  var body = document.body;
+  var idleSeconds = parseInt(body.dataset.idleSeconds || "60", 10);
+  var home = body.dataset.home || "/kiosk";
+
+  // Swap validation errors (422) into the page like successes; other errors stay out of the screen.
+  document.addEventListener("DOMContentLoaded", function () {
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "[45]..", swap: false, error: true },
+    ];
+    setup(document);
+  });
+
+  // --- Idle: after a quiet spell, forget what was typed and go back to the welcome screen.
+  var idleTimer = null;
+  function currentScreen() {
+    var el = document.querySelector("#screen [data-screen]");
+    return el ? el.dataset.screen : "welcome";
+  }
+  function resetIdle() {
+    clearTimeout(idleTimer);
+    var seconds = idleSeconds;
+    var ticket = document.querySelector("#screen [data-return-after]");
+    if (ticket) seconds = Math.min(seconds, parseInt(ticket.dataset.returnAfter, 10));
+    idleTimer = setTimeout(function () {
+      if (currentScreen() !== "welcome" || window.location.search) window.location.replace(home);
+    }, seconds * 1000);
+  }
+  ["pointerdown", "keydown", "input"].forEach(function (name) {
+    document.addEventListener(name, resetIdle, { passive: true, capture: true });
+  });
+  resetIdle();
+
+  // --- On-screen keyboard: letters for names, a keypad for phone numbers.
+  var keyboard = null;
+  var activeInput = null;
+  var layouts = {
+    text: {
+      default: [
+        "Q W E R T Y U I O P {bksp}",
+        "A S D F G H J K L '",
+        "Z X C V B N M , . -",
+        "{space} {done}",
+      ],
+    },
+    phone: { default: ["1 2 3", "4 5 6", "7 8 9", "+ 0 {bksp}", "{done}"] },
+  };
+  var keyboardPanel = document.getElementById("keyboard");
+
+  function makeKeyboard() {
+    var Keyboard = window.SimpleKeyboard && (window.SimpleKeyboard.default || window.SimpleKeyboard);
+    if (!Keyboard) return null;
+    return new Keyboard(".simple-keyboard", {
+      layout: layouts.text,
+      display: { "{bksp}": "\u232B", "{space}": "spasi / space", "{done}": "\u2714 OK" },
+      buttonTheme: [{ class: "key-done", buttons: "{done}" }],
+      preventMouseDownDefault: true,
+      stopMouseDownPropagation: true,
+      onChange: function (value) {
+        if (!activeInput) return;
+        activeInput.value = value.slice(0, activeInput.maxLength > 0 ? activeInput.maxLength : value.length);
+        activeInput.dispatchEvent(new Event("input", { bubbles: true }));
+      },
+      onKeyPress: function (button) {
+        if (button === "{done}") hideKeyboard();
+      },
+    });
+  }
+
+  function showKeyboard(input) {
+    keyboard = keyboard || makeKeyboard();
+    if (!keyboard) return;
+    if (activeInput) activeInput.classList.remove("active");
+    activeInput = input;
+    input.classList.add("active");
+    var kind = input.dataset.keyboard === "phone" ? "phone" : "text";
+    keyboard.setOptions({ layout: layouts[kind], theme: "hg-theme-default" + (kind === "phone" ? " keypad" : "") });
+    keyboard.setInput(input.value);
+    keyboardPanel.querySelector(".keyboard-target").textContent =
+      (input.closest("label") && input.closest("label").querySelector(".label") || {}).textContent || "";
+    keyboardPanel.hidden = false;
+    body.classList.add("typing");
+    input.scrollIntoView({ block: "center" });
+  }
+
+  function hideKeyboard() {
+    if (activeInput) activeInput.classList.remove("active");
+    activeInput = null;
+    keyboardPanel.hidden = true;
+    body.classList.remove("typing");
+  }
+
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("input[data-keyboard]")) showKeyboard(target);
+  });
+  document.addEventListener("pointerdown", function (event) {
+    if (!activeInput) return;
+    if (keyboardPanel.contains(event.target) || event.target.matches("input[data-keyboard]")) return;
+    hideKeyboard();
+  });
+
+  // --- Signature pad: kept in a hidden field as a PNG data URL.
+  var pads = [];
+  function setupSignature(root) {
+    root.querySelectorAll("canvas[data-signature]").forEach(function (canvas) {
+      var field = canvas.closest(".signature-field");
+      var hidden = field.querySelector("input[name=signature]");
+      var ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = canvas.offsetWidth * ratio;
+      canvas.height = canvas.offsetHeight * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      var pad = new window.SignaturePad(canvas, { minWidth: 1.5, maxWidth: 4, penColor: "#000" });
+      if (hidden.value) pad.fromDataURL(hidden.value, { ratio: ratio, width: canvas.offsetWidth, height: canvas.offsetHeight });
+      pad.addEventListener("endStroke", function () {
+        hidden.value = pad.toDataURL("image/png");
+        resetIdle();
+      });
+      field.querySelector("[data-signature-clear]").addEventListener("click", function () {
+        pad.clear();
+        hidden.value = "";
+      });
+      pads.push(pad);
+    });
+  }
+
+  function setup(root) {
+    hideKeyboard();
+    setupSignature(root);
+    resetIdle();
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "screen") {
+      document.getElementById("screen").scrollTop = 0;
+      setup(event.detail.target);
+      var error = event.detail.target.querySelector("[aria-invalid=true], .error");
+      if (error) error.scrollIntoView({ block: "center" });
+    }
+  });
+})();

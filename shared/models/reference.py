@@ -1,0 +1,55 @@
+"""Reference data: offices, parties and consultation topics (editable by staff)."""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base
+
+
+class Office(Base):
+    """A KPU office running a helpdesk; ticket numbers restart daily per office."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(40))
+
+
+class Party(Base):
+    """A political party, with its ballot number where it has one."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_number: Mapped[int | None] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def label(self) -> str:
+        """Ballot number and short name, as the picker and the ticket show it."""
+        return f"{self.ballot_number}. {self.short_name}" if self.ballot_number else self.short_name
+
+
+class Topic(Base):
+    """A consultation topic; an optional prefix gives its tickets their own sequence."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_id: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str | None] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    def name(self, lang: str) -> str:
+        """The topic's name in the given language."""
+        return self.name_en if lang == "en" else self.name_id

@@ -1,0 +1,35 @@
+"""The subset of configuration that services need, as a typed value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """How tickets are numbered, linked and estimated."""
+
+    timezone: ZoneInfo
+    ticket_prefix: str
+    priority_prefix: str
+    public_url: str
+    minutes_per_visitor: int
+    desks: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> QueueSettings:
+        """Build from the application's validated configuration."""
+        return cls(
+            timezone=ZoneInfo(config["TIMEZONE"]),
+            ticket_prefix=config["TICKET_PREFIX"],
+            priority_prefix=config["PRIORITY_PREFIX"],
+            public_url=config["PUBLIC_URL"],
+            minutes_per_visitor=config["MINUTES_PER_VISITOR"],
+            desks=config["DESKS"],
+        )
+
+    def status_url(self, token: str) -> str:
+        """The address behind a ticket's QR code."""
+        return f"{self.public_url}/t/{token}"

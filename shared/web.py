@@ -1,0 +1,79 @@
+"""Flask glue shared by the blueprints: the request's database session, language and SSE framing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import Response, current_app, g, request, stream_with_context
+from flask_htmx import HTMX
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.events import Broker
+from shared.i18n import LANGUAGES, translate
+from shared.settings import QueueSettings
+
+htmx = HTMX()
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that swaps part of a page; a history restore needs the whole page."""
+    return bool(htmx) and not htmx.history_restore_request
+
+
+@dataclass
+class Runtime:
+    """What the application built at start-up and every request may use."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    broker: Broker
+    queue: QueueSettings
+
+
+def runtime() -> Runtime:
+    """The current application's runtime."""
+    return current_app.extensions["helpdesk"]
+
+
+def db() -> Session:
+    """The request's database session, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = runtime().sessions()
+    return g.db
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    """Close the request's session, if one was opened."""
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def language() -> str:
+    """The interface language chosen for this request: Indonesian unless English was asked for."""
+    if "lang" not in g:
+        asked = request.values.get("lang", "")
+        g.lang = asked if asked in LANGUAGES else "id"
+    return g.lang
+
+
+def gettext(text: str) -> str:
+    """Translate an Indonesian interface string into the request's language."""
+    return translate(text, language())
+
+
+def event_stream(events: Iterator[str]) -> Response:
+    """A server-sent event response; refused with 503 when all stream slots are taken, so requests never starve."""
+    limit = current_app.config.get("SSE_MAX_STREAMS")
+    if limit is not None and runtime().broker.subscriber_count >= limit:
+        return Response("busy\n", 503, {"Retry-After": "5"}, mimetype="text/plain")
+    return Response(stream_with_context(events), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def sse(event: str, data: str) -> str:
+    """Frame one server-sent event; every line of data gets its own data: field."""
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n"

@@ -1,0 +1,169 @@
+"""Fixtures: a migrated database per test (SQLite file, and PostgreSQL when configured), the app, factories."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared import migrate
+from shared.db import make_engine, make_sessionmaker
+from shared.events import Broker
+from shared.models import Base
+from shared.seed import seed
+
+PG_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+NOW = datetime(2026, 11, 28, 6, 5, tzinfo=timezone.utc)  # Saturday 14.05 WITA
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated and seeded SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "helpdesk.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with sessionmaker(engine)() as session:
+        seed(session, "KPU Kota Kupang", "Asia/Makassar")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A private schema in the PostgreSQL test database, migrated once per run."""
+    schema = f"hd_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, seeded, empty-of-visits database URL; runs once per configured backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "helpdesk.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_schema_url")
+    engine = make_engine(url)
+    with sessionmaker(engine)() as session:
+        seed(session, "KPU Kota Kupang", "Asia/Makassar")
+    engine.dispose()
+    yield url
+    _truncate(url)
+
+
+def _truncate(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the test database."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def broker() -> Broker:
+    """An in-process event broker."""
+    return Broker()
+
+
+@pytest.fixture
+def sessions(engine: Engine, broker: Broker) -> sessionmaker[Session]:
+    """Session factory publishing to the broker, as the app builds it."""
+    return make_sessionmaker(engine, publish=broker.publish)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One session, closed after the test."""
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def app_config(db_url: str) -> dict[str, Any]:
+    """Settings for a test app: no background printing unless a test starts it."""
+    return {
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret",
+        "PRINT_WORKER": False,
+        "PUBLIC_URL": "http://helpdesk.test",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], tmp_path: Path) -> Any:
+    """The Flask application on the test database."""
+    from helpdesk import create_app
+
+    app = create_app(app_config, instance_path=str(tmp_path / "instance"))
+    app.testing = True
+    yield app
+    app.extensions["helpdesk"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    """A test client."""
+    return app.test_client()
+
+
+def signature_png(strokes: int = 3, size: tuple[int, int] = (600, 200)) -> bytes:
+    """A PNG that looks like a signature: a few thick strokes on a transparent pad."""
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for i in range(strokes):
+        draw.line([(40 + i * 60, 150), (120 + i * 80, 40), (200 + i * 90, 160)], fill=(0, 0, 0, 255), width=5)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def data_url(png: bytes) -> str:
+    """A PNG as the data URL the signature pad posts."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def make_form(**overrides: str) -> dict[str, str]:
+    """A valid kiosk form (party id 5 and topic id 1 exist in the seed data); override any field."""
+    form = {
+        "name": "Maria Lodia Nenobais",
+        "phone": "0812-3456-7890",
+        "visitor_type": "party",
+        "party_id": "5",
+        "topic_id": "1",
+        "signature": data_url(signature_png()),
+        "lang": "id",
+    }
+    form.update(overrides)
+    return form

@@ -1,0 +1,174 @@
+"""The kiosk through HTTP: every step, the validation messages, and what public pages reveal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.models import Consent, PrintJob, Visit
+from tests.conftest import make_form
+
+HX = {"HX-Request": "true"}
+
+
+def consent_token(client: Any, lang: str = "id") -> str:
+    response = client.post("/kiosk/consent", data={"lang": lang}, headers=HX)
+    assert response.status_code == 200
+    match = re.search(r'name="consent" value="([^"]+)"', response.text)
+    assert match
+    return match.group(1)
+
+
+def count(app: Any, model: type) -> int:
+    with runtime_sessions(app)() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def runtime_sessions(app: Any) -> Any:
+    return app.extensions["helpdesk"].sessions
+
+
+def test_the_kiosk_opens_on_the_welcome_screen(client: Any) -> None:
+    page = client.get("/kiosk")
+    assert page.status_code == 200
+    assert "Selamat datang" in page.text and "Ambil nomor antrean" in page.text
+    assert 'lang="id"' in page.text
+    assert page.headers["Vary"] == "HX-Request"
+    assert client.get("/").headers["Location"].endswith("/kiosk")
+
+
+def test_english_is_one_tap_away(client: Any) -> None:
+    page = client.get("/kiosk?lang=en")
+    assert "Welcome" in page.text and 'lang="en"' in page.text
+
+
+def test_a_fragment_for_htmx_and_a_whole_page_otherwise(client: Any) -> None:
+    fragment = client.get("/kiosk/notice", headers=HX)
+    assert fragment.text.lstrip().startswith("<section") and "Undang-Undang Nomor 27 Tahun 2022" in fragment.text
+    assert "<html" in client.get("/kiosk/notice").text
+    assert "<html" in client.get("/kiosk/notice", headers={**HX, "HX-History-Restore-Request": "true"}).text
+
+
+def test_the_whole_check_in(client: Any, app: Any) -> None:
+    token = consent_token(client)
+    review = client.post("/kiosk/review", data={**make_form(), "consent": token}, headers=HX)
+    assert review.status_code == 200
+    assert "Periksa data Anda" in review.text and "0812-3456-7890" in review.text and "5. NasDem" in review.text
+    assert count(app, Visit) == 0  # nothing is saved before the visitor confirms
+    ticket = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    assert ticket.status_code == 200
+    assert "A-001" in ticket.text and "<svg" in ticket.text and "Tiket sedang dicetak" in ticket.text
+    with runtime_sessions(app)() as session:
+        visit = session.scalars(select(Visit)).one()
+        consent = session.scalars(select(Consent)).one()
+        assert consent.visit_id == visit.id and consent.notice_version
+        assert session.scalars(select(PrintJob)).one().visit_id == visit.id
+
+
+def test_a_double_tap_on_confirm_issues_one_ticket(client: Any, app: Any) -> None:
+    token = consent_token(client)
+    first = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    second = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    assert "A-001" in first.text and "A-001" in second.text
+    assert count(app, Visit) == 1 and count(app, PrintJob) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message_id", "message_en"),
+    [
+        ("name", "", "Nama wajib diisi.", "Please enter your name."),
+        ("name", "<b>Budi</b>", "Nama tidak boleh berisi kode", "The name must not contain code"),
+        ("phone", "12345", "Nomor HP tidak valid.", "This is not a valid mobile number."),
+        ("signature", "", "Tanda tangan wajib diisi.", "Please sign in the box."),
+        ("topic_id", "", "Pilih topik konsultasi.", "Choose a consultation topic."),
+    ],
+)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_bad_input_gets_a_message_beside_its_field_and_saves_nothing(
+    client: Any, app: Any, field: str, value: str, message_id: str, message_en: str, lang: str
+) -> None:
+    token = consent_token(client, lang)
+    for step in ("/kiosk/review", "/kiosk/checkin"):
+        response = client.post(step, data={**make_form(**{field: value}), "consent": token, "lang": lang}, headers=HX)
+        assert response.status_code == 422
+        message = message_en if lang == "en" else message_id
+        assert re.search(rf'id="{field}-error"[^>]*>{re.escape(message)}', response.text.replace("&lt;", "<").replace("&gt;", ">"))
+    assert count(app, Visit) == 0
+
+
+def test_markup_is_never_echoed_as_html(client: Any) -> None:
+    token = consent_token(client)
+    response = client.post("/kiosk/review", data={**make_form(name="<script>alert(1)</script>"), "consent": token}, headers=HX)
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+@pytest.mark.parametrize("consent", ["", "forged.token.value"])
+def test_no_check_in_without_consent(client: Any, app: Any, consent: str) -> None:
+    response = client.post("/kiosk/checkin", data={**make_form(), "consent": consent}, headers=HX)
+    assert response.status_code == 422
+    assert "Persetujuan Anda diperlukan" in response.text
+    assert count(app, Visit) == 0
+
+
+def test_back_to_the_form_keeps_what_was_typed(client: Any) -> None:
+    token = consent_token(client)
+    form = client.post("/kiosk/form", data={**make_form(), "consent": token}, headers=HX)
+    assert 'value="Maria Lodia Nenobais"' in form.text and 'value="0812-3456-7890"' in form.text
+
+
+def checked_in_token(client: Any) -> str:
+    token = consent_token(client)
+    ticket = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    match = re.search(r"/kiosk/prints/(\d+)", ticket.text)
+    assert match
+    with runtime_sessions(client.application)() as session:
+        return session.scalars(select(Visit.token)).one()
+
+
+def test_the_status_page_shows_the_ticket_but_no_personal_data(client: Any) -> None:
+    token = checked_in_token(client)
+    page = client.get(f"/t/{token}")
+    assert page.status_code == 200
+    assert "A-001" in page.text and "M*** L*** N***" in page.text and "Menunggu" in page.text
+    for secret in ("Maria", "Nenobais", "0812", "+62812", "3456"):
+        assert secret not in page.text
+    assert f'sse-connect="/t/{token}/events"' in page.text
+
+
+def test_the_status_stream_sends_the_whole_state_first(client: Any) -> None:
+    token = checked_in_token(client)
+    response = client.get(f"/t/{token}/events")
+    assert response.mimetype == "text/event-stream"
+    stream = response.response
+    assert next(stream) == b"retry: 2000\n\n"
+    first = next(stream).decode()
+    assert first.startswith("event: status\n") and "A-001" in first and "M*** L*** N***" in first
+    response.close()
+
+
+def test_unknown_tickets_get_a_plain_404(client: Any) -> None:
+    for path in ("/t/not-a-real-token", "/t/not-a-real-token/events", "/kiosk/prints/999"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "Halaman tidak ditemukan" in response.text
+
+
+def test_the_print_status_poll_stops_once_printed(client: Any, app: Any) -> None:
+    checked_in_token(client)
+    waiting = client.get("/kiosk/prints/1", headers=HX)
+    assert 'hx-trigger="load delay:1s"' in waiting.text
+    with runtime_sessions(app)() as session:
+        session.get_one(PrintJob, 1).status = "printed"
+        session.commit()
+    printed = client.get("/kiosk/prints/1", headers=HX)
+    assert "Tiket sudah dicetak" in printed.text and "hx-trigger" not in printed.text
+
+
+def test_browser_libraries_come_from_node_modules(client: Any) -> None:
+    for name in ("htmx.min.js", "sse.min.js", "signature_pad.umd.min.js", "simple-keyboard.js", "dejavu-sans-400.woff2"):
+        assert client.get(f"/vendor/{name}").status_code == 200, name
+    assert client.get("/vendor/package.json").status_code == 404
