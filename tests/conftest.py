@@ -6,8 +6,14 @@ import base64
 import io
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from printers.emulator import Emulator
 from shared import migrate
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker
@@ -167,3 +174,62 @@ def make_form(**overrides: str) -> dict[str, str]:
     }
     form.update(overrides)
     return form
+
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A running `helpdesk serve` and the printer it prints to."""
+
+    url: str
+    printer: Emulator
+    database: Path
+    env: dict[str, str]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"helpdesk serve exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("helpdesk serve did not start")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The product as an operator runs it: migrated, seeded, served by waitress, printing over TCP."""
+    folder = tmp_path_factory.mktemp("live")
+    port = free_port()
+    with Emulator("127.0.0.1", 0, folder / "printer") as printer:
+        env = {
+            **os.environ,
+            "HELPDESK_DATABASE_URL": f"sqlite:///{folder / 'helpdesk.sqlite3'}",
+            "HELPDESK_PRINTER": f"tcp://127.0.0.1:{printer.port}",
+            "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "HELPDESK_SECRET_KEY": "browser-tests",
+            "HELPDESK_KIOSK_IDLE_SECONDS": "10",
+        }
+        for command in (["db", "upgrade"], ["seed"]):
+            subprocess.run([BIN / "helpdesk", *command], env=env, check=True, capture_output=True)
+        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait_until_up(f"http://127.0.0.1:{port}/kiosk", process)
+            yield LiveServer(f"http://127.0.0.1:{port}", printer, folder / "helpdesk.sqlite3", env)
+        finally:
+            process.terminate()
+            process.wait(10)

@@ -20,7 +20,7 @@ from printers.transports import PrinterError, make_transport
 from shared.events import Broker
 from shared.models import PrintJob, PrintStatus
 from shared.print_status import ticket_print_status
-from tests.conftest import NOW
+from tests.conftest import NOW, free_port
 from tests.integration.test_checkin import checkin
 
 SETTINGS = PrinterSettings(profile="TM-T20II", max_backoff_seconds=30)
@@ -49,12 +49,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def decoded_qr(image: Image.Image) -> list[str]:

@@ -1,0 +1,123 @@
+"""A visitor checks in at the kiosk in Chromium: on-screen keyboard, signature, confirmation, ticket."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.conftest import LiveServer
+
+
+
+def tap_keys(page: Page, text: str) -> None:
+    """Type on the on-screen keyboard, one key at a time, as a finger would."""
+    for char in text:
+        key = "{space}" if char == " " else char
+        page.locator(f'.simple-keyboard [data-skbtn="{key}"]').tap()
+
+
+def draw_signature(page: Page) -> None:
+    pad = page.locator("canvas[data-signature]")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + 40, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 30):
+        page.mouse.move(box["x"] + 40 + step * 15, box["y"] + box["height"] * (0.7 - 0.4 * ((step % 6) / 6)))
+    page.mouse.up()
+
+
+def start_check_in(page: Page, server: LiveServer) -> None:
+    page.goto(f"{server.url}/kiosk")
+    page.get_by_role("button", name="Ambil nomor antrean").tap()
+    expect(page.get_by_role("heading", name="Pemberitahuan pelindungan data pribadi")).to_be_visible()
+    page.get_by_role("button", name="Saya setuju", exact=True).tap()
+    expect(page.get_by_role("heading", name="Isi data Anda")).to_be_visible()
+
+
+def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while len(server.printer.jobs()) < count:
+        assert time.monotonic() < deadline, "the ticket never reached the printer"
+        time.sleep(0.05)
+    return server.printer.jobs()
+
+
+def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, live_server: LiveServer) -> None:
+    page = kiosk_page
+    jobs_before = len(live_server.printer.jobs())
+    start_check_in(page, live_server)
+
+    page.locator("#name").tap()
+    tap_keys(page, "MARIA NENOBAIS")
+    expect(page.locator("#name")).to_have_value("MARIA NENOBAIS")
+    page.locator("#phone").tap()
+    expect(page.locator('.simple-keyboard [data-skbtn="Q"]')).to_have_count(0)  # the phone gets a keypad
+    tap_keys(page, "081234567890")
+    page.locator('.simple-keyboard [data-skbtn="{done}"]').tap()
+    page.locator("fieldset.types label", has_text="Partai politik").tap()
+    page.locator("label.party", has_text="NasDem").tap()
+    page.locator("fieldset.topics label", has_text="Akun dan login SIPOL").tap()
+    draw_signature(page)
+    page.get_by_role("button", name="Lanjut").tap()
+
+    expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
+    expect(page.locator(".summary")).to_contain_text("0812-3456-7890")
+    expect(page.locator(".summary")).to_contain_text("5. NasDem")
+    page.get_by_role("button", name="Benar, ambil tiket").tap()
+
+    number = page.locator(".ticket .number")
+    expect(number).to_have_text(re.compile(r"^A-\d{3}$"))
+    expect(page.locator(".ticket .qr svg")).to_be_visible()
+    expect(page.locator(".print-status")).to_contain_text("Tiket sudah dicetak", timeout=10_000)
+
+    jobs = wait_for_job(live_server, jobs_before + 1)
+    printed = Image.open(live_server.printer.out_dir / f"job-{jobs[-1]['job']:04d}.png")
+    (status_url,) = [result.text for result in zxingcpp.read_barcodes(printed)]
+    assert status_url.startswith(f"{live_server.url}/t/")
+
+    phone = page.context.new_page()
+    phone.goto(status_url)
+    expect(phone.locator(".ticket-status .number")).to_have_text(number.inner_text())
+    expect(phone.locator(".ticket-status")).to_contain_text("Menunggu")
+
+
+def test_mistakes_are_explained_beside_each_field(kiosk_page: Page, live_server: LiveServer) -> None:
+    page = kiosk_page
+    start_check_in(page, live_server)
+    page.locator("#phone").tap()
+    tap_keys(page, "12345")
+    page.locator('.simple-keyboard [data-skbtn="{done}"]').tap()
+    page.get_by_role("button", name="Lanjut").tap()
+    expect(page.locator("#name-error")).to_have_text("Nama wajib diisi.")
+    expect(page.locator("#phone-error")).to_contain_text("Nomor HP tidak valid")
+    expect(page.locator("#signature-error")).to_have_text("Tanda tangan wajib diisi.")
+    expect(page.locator("#phone")).to_have_value("12345")  # what was typed stays
+
+
+def test_the_kiosk_returns_to_the_welcome_screen_when_left_alone(kiosk_page: Page, live_server: LiveServer) -> None:
+    page = kiosk_page
+    start_check_in(page, live_server)
+    page.locator("#name").tap()
+    tap_keys(page, "BUDI")
+    expect(page.get_by_role("heading", name="Selamat datang")).to_be_visible(timeout=15_000)
+    page.get_by_role("button", name="Ambil nomor antrean").tap()
+    page.get_by_role("button", name="Saya setuju", exact=True).tap()
+    expect(page.locator("#name")).to_have_value("")
+
+
+def test_english_throughout(kiosk_page: Page, live_server: LiveServer) -> None:
+    page = kiosk_page
+    page.goto(f"{live_server.url}/kiosk")
+    page.get_by_role("link", name="English").tap()
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+    page.get_by_role("button", name="Take a queue number").tap()
+    page.get_by_role("button", name="I agree", exact=True).tap()
+    page.get_by_role("button", name="Next").tap()
+    expect(page.locator("#name-error")).to_have_text("Please enter your name.")
