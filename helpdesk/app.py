@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, Response, request
 
 from helpdesk import assets
-from printers.outbox import PrinterSettings, PrintWorker
-from printers.transports import make_transport
+from printers.outbox import wake_on_new_jobs
 from shared.config import load_config
 from shared.db import make_engine, make_sessionmaker
-from shared.events import Broker
+from shared.events import Broker, Event
 from shared.settings import QueueSettings
 from shared.web import Runtime, close_db, gettext, htmx, language
 
@@ -27,11 +27,19 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
 
     engine = make_engine(config["DATABASE_URL"])
     broker = Broker()
+    print_wake = multiprocessing.get_context("spawn").Event()  # shared with the print process
+    wake_printer = wake_on_new_jobs(print_wake)
+
+    def publish(events: list[Event]) -> None:
+        broker.publish(events)
+        wake_printer(events)
+
     app.extensions["helpdesk"] = Runtime(
         engine=engine,
-        sessions=make_sessionmaker(engine, publish=broker.publish),
+        sessions=make_sessionmaker(engine, publish=publish),
         broker=broker,
         queue=QueueSettings.from_config(config),
+        print_wake=print_wake,
     )
     htmx.init_app(app)
     app.teardown_appcontext(close_db)
@@ -45,18 +53,6 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(dashboard_bp)
     return app
-
-
-def build_print_worker(app: Flask) -> PrintWorker:
-    """The outbox worker for the configured printer; the preview printer writes into instance/printouts."""
-    rt: Runtime = app.extensions["helpdesk"]
-    transport = make_transport(app.config["PRINTER"], Path(app.instance_path) / "printouts")
-    settings = PrinterSettings(
-        profile=app.config["PRINTER_PROFILE"],
-        native_qr=app.config["PRINTER_NATIVE_QR"],
-        max_backoff_seconds=app.config["PRINT_RETRY_MAX_SECONDS"],
-    )
-    return PrintWorker(rt.sessions, transport, settings, rt.broker)
 
 
 def _vary_on_htmx(response: Response) -> Response:

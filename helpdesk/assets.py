@@ -16,6 +16,7 @@ FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "sse.min.js": "htmx-ext-sse/dist/sse.min.js",
     "signature_pad.umd.min.js": "signature_pad/dist/signature_pad.umd.min.js",
+    "qrcode.js": "qrcode-generator/dist/qrcode.js",
     "simple-keyboard.js": "simple-keyboard/build/index.js",
     "simple-keyboard.css": "simple-keyboard/build/css/index.css",
     "dejavu-sans-400.woff2": "@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2",

@@ -11,7 +11,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from helpdesk.app import build_print_worker, create_app
+from helpdesk.app import create_app
+from helpdesk.printing import PrintProcess
 from shared import migrate
 from shared.seed import seed as seed_data
 from shared.web import runtime
@@ -38,17 +39,17 @@ def serve(host: str, port: int, threads: int, streams: int) -> None:
     if migrate.current(runtime().engine) is None:
         raise click.ClickException("the database is empty: run `helpdesk db upgrade` and `helpdesk seed` first")
     app.config["SSE_MAX_STREAMS"] = streams
-    worker = build_print_worker(app) if app.config["PRINT_WORKER"] else None
-    if worker:
-        worker.start()
+    printer = PrintProcess(app) if app.config["PRINT_WORKER"] else None
+    if printer:
+        printer.start()
     click.echo(f"Helpdesk: kiosk at http://{host}:{port}/kiosk  (printer: {app.config['PRINTER']})")
     try:
         # Each open live screen holds a thread, so streams get their own share and requests keep theirs.
         waitress.serve(app, host=host, port=port, threads=threads + streams,
                        connection_limit=threads + streams + 100, channel_timeout=60, ident="helpdesk")
     finally:
-        if worker:
-            worker.stop()
+        if printer:
+            printer.stop()
 
 
 @cli.group()
@@ -103,15 +104,16 @@ def printer_test() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9100, show_default=True, type=int)
 @click.option("--out", "out_dir", default="printouts", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--width", default=576, show_default=True, type=click.Choice(["576", "384"]), help="Paper width in dots (80 or 58 mm).")
-def emulate(host: str, port: int, out_dir: Path, width: str) -> None:
+@click.option("--width", default="576", show_default=True, type=click.Choice(["576", "384"]), help="Paper width in dots (80 or 58 mm).")
+@click.option("--pictures/--no-pictures", default=True, show_default=True, help="Render a PNG per job (off for load tests).")
+def emulate(host: str, port: int, out_dir: Path, width: str, pictures: bool) -> None:
     """Run a virtual network printer that renders each ESC/POS job to a PNG."""
     from printers.emulator import serve as serve_emulator
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out_dir.mkdir(parents=True, exist_ok=True)
     click.echo(f"virtual printer on tcp://{host}:{port}, writing PNGs into {out_dir}")
-    serve_emulator(host, port, out_dir, width_dots=int(width))
+    serve_emulator(host, port, out_dir, width_dots=int(width), pictures=pictures)
 
 
 def main() -> None:

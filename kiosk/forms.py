@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app, request
 from sqlalchemy import select
@@ -45,22 +46,27 @@ class CheckinForm:
     """Posted values, and after validate() the clean data or a message per field."""
 
     values: dict[str, str]
-    choices: Choices
+    session: Session
     errors: dict[str, str] = field(default_factory=dict)
     data: CheckinData | None = None
     consent: ConsentRecord | None = None
 
     @classmethod
     def from_request(cls, session: Session) -> CheckinForm:
-        """The form as posted, with the choices it is checked against."""
-        return cls({name: request.form.get(name, "") for name in FIELDS}, Choices.load(session))
+        """The form as posted."""
+        return cls({name: request.form.get(name, "") for name in FIELDS}, session)
+
+    @cached_property
+    def choices(self) -> Choices:
+        """Parties and topics, loaded only when a page shows them."""
+        return Choices.load(self.session)
 
     def validate(self) -> bool:
         """Check everything on the server; the page's own checks are only a help."""
         self.data, self.errors = parse_checkin(
             {**self.values, "lang": request.values.get("lang", "id")},
-            party_ids={p.id for p in self.choices.parties},
-            topic_ids={t.id for t in self.choices.topics},
+            party_ids=set(self.session.scalars(select(Party.id).where(Party.active))),
+            topic_ids=set(self.session.scalars(select(Topic.id).where(Topic.active))),
         )
         try:
             self.consent = read_consent(current_app.config["SECRET_KEY"], self.values["consent"])

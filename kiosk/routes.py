@@ -6,13 +6,12 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
 
-from kiosk.forms import CheckinForm, Choices
+from kiosk.forms import CheckinForm
 from kiosk.live import status_stream
-from kiosk.qr import qr_svg
 from shared.checkin import check_in
 from shared.consent import NOTICE_VERSION, RETENTION_YEARS, consent_token
 from shared.phone import display_phone
-from shared.print_status import ticket_print_status
+from shared.print_status import TicketPrintStatus, ticket_print_status
 from shared.visit_status import public_status
 from shared.web import db, event_stream, runtime, wants_fragment
 
@@ -55,7 +54,7 @@ def notice() -> tuple[str, int]:
 def consent() -> tuple[str, int]:
     """Record the moment of consent in a signed token and show the empty form."""
     token = consent_token(current_app.config["SECRET_KEY"], now())
-    form = CheckinForm({"consent": token}, Choices.load(db()))
+    form = CheckinForm({"consent": token}, db())
     return screen("form", form=form)
 
 
@@ -82,7 +81,7 @@ def checkin() -> tuple[str, int]:
         return screen("form", 422, form=form)
     assert form.data and form.consent
     ticket = check_in(db(), form.data, form.consent, runtime().queue, now())
-    return screen("ticket", ticket=ticket, qr=qr_svg(ticket.status_url), print_status=ticket_print_status(db(), ticket.print_job_id))
+    return screen("ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False))
 
 
 @bp.get("/kiosk/prints/<int:job_id>")

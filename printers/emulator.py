@@ -572,10 +572,11 @@ _JOB_FILE = re.compile(r"job-(\d+)(?:-\d+)?\.(?:bin|png)$")
 class Emulator:
     """A virtual network printer on a TCP port; each connection is one job filed in out_dir."""
 
-    def __init__(self, host: str, port: int, out_dir: Path, width_dots: int = 576) -> None:
+    def __init__(self, host: str, port: int, out_dir: Path, width_dots: int = 576, pictures: bool = True) -> None:
         self.host = host
         self.out_dir = Path(out_dir)
         self.width_dots = width_dots
+        self.pictures = pictures  # off for load tests: the raw bytes and the journal only
         self._requested_port = port
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -691,6 +692,14 @@ class Emulator:
             "peer": peer,
         }
         _write_atomically(self.out_dir / f"{stem}.bin", data)
+        if self.pictures:
+            self._draw_pages(stem, data, record)
+        # Appended last so a reader that sees the line also finds the job's files.
+        with open(self.out_dir / "jobs.jsonl", "a", encoding="utf-8") as journal:
+            journal.write(json.dumps(record) + "\n")
+        log.info("job %d: %d bytes from %s, %d page(s)", number, len(data), peer, record["pages"])
+
+    def _draw_pages(self, stem: str, data: bytes, record: dict[str, Any]) -> None:
         try:
             pages = render(data, self.width_dots)
             for index, page in enumerate(pages, start=1):
@@ -698,12 +707,8 @@ class Emulator:
                 _save_png_atomically(self.out_dir / name, page)
             record["pages"] = len(pages)
         except Exception as exc:  # a bad job must not take the printer down
-            log.exception("job %d from %s could not be rendered", number, peer)
+            log.exception("job %s could not be rendered", stem)
             record["error"] = f"{type(exc).__name__}: {exc}"
-        # Appended last so a reader that sees the line also finds the job's files.
-        with open(self.out_dir / "jobs.jsonl", "a", encoding="utf-8") as journal:
-            journal.write(json.dumps(record) + "\n")
-        log.info("job %d: %d bytes from %s, %d page(s)", number, len(data), peer, record["pages"])
 
     def _next_job_number(self) -> int:
         # Derived from the folder each time so a restarted emulator never overwrites earlier jobs.
@@ -729,12 +734,13 @@ def serve(
     out_dir: Path,
     *,
     width_dots: int = 576,
+    pictures: bool = True,
     ready: threading.Event | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Run the printer emulator in the foreground until `stop` is set or Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    emulator = Emulator(host, port, out_dir, width_dots)
+    emulator = Emulator(host, port, out_dir, width_dots, pictures)
     emulator.listen()
     if ready is not None:
         ready.set()

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-import qrcode
+from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
 from printers.canvas import Canvas
 from shared.dates import clock_time, long_date
+from shared.qr import qr_image
 
 Align = Literal["left", "center", "right"]
 CELL_WIDTH = 12  # dots per character in the printer's font A
@@ -67,6 +68,7 @@ class EscposSink(Protocol):
     def set(self, **kwargs: Any) -> None: ...
     def textln(self, txt: str = "") -> None: ...
     def qr(self, content: str, **kwargs: Any) -> None: ...
+    def image(self, img_source: Image.Image, **kwargs: Any) -> None: ...
     def ln(self, count: int = 1) -> None: ...
     def cut(self, mode: str = "FULL", feed: bool = True) -> None: ...
 
@@ -87,7 +89,11 @@ def write_escpos(document: Document, printer: EscposSink, width_dots: int, nativ
                 printer.textln(line)
         elif isinstance(block, QR):
             printer.set(align="center", normal_textsize=True, bold=False)
-            printer.qr(block.data, size=block.module, native=native_qr, center=not native_qr)
+            if native_qr:
+                printer.qr(block.data, size=block.module, native=True, ec=QR_ECLEVEL_M)
+            else:
+                printer.image(qr_image(block.data, block.module), center=True)
+            printer.ln()
         elif isinstance(block, Rule):
             printer.set(align="left", normal_textsize=True, bold=False)
             printer.textln("-" * (width_dots // CELL_WIDTH))
@@ -118,9 +124,7 @@ def to_png(document: Document, width_dots: int) -> Image.Image:
             for line in wrap(block, width_dots):
                 canvas.text_line(line, align=block.align, bold=block.bold, width=block.size, height=block.size)
         elif isinstance(block, QR):
-            canvas.text_line("")
             canvas.image(qr_image(block.data, block.module), align="center")
-            canvas.text_line("")
             canvas.text_line("")
         elif isinstance(block, Rule):
             canvas.text_line("-" * (width_dots // CELL_WIDTH))
@@ -129,14 +133,6 @@ def to_png(document: Document, width_dots: int) -> Image.Image:
                 canvas.text_line("")
     canvas.cut()
     return canvas.result()
-
-
-def qr_image(data: str, module: int) -> Image.Image:
-    """A QR code as python-escpos draws it for raster printing (one-module border)."""
-    code = qrcode.QRCode(box_size=module, border=1, error_correction=qrcode.constants.ERROR_CORRECT_L)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.make_image().get_image().convert("1")
 
 
 def ticket(payload: dict[str, Any]) -> Document:

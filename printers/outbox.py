@@ -6,16 +6,17 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
 from PIL import Image
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from printers.layout import DOCUMENTS, paper_width, to_escpos, to_png
 from printers.transports import PrinterError, Transport
 from shared.db import queue_event, write
-from shared.events import Broker, Event, Subscription
+from shared.events import Event
 from shared.models import PrintJob, PrintStatus
 
 log = logging.getLogger(__name__)
@@ -36,32 +37,33 @@ class PrinterSettings:
     max_backoff_seconds: float = 30.0
 
 
-def claim_next(session: Session, now: datetime, eager: bool = False) -> PrintJob | None:
-    """Mark the oldest unprinted job as printing and return it, or None if it is not due yet.
-
-    Jobs go strictly in order so tickets come out in check-in order; eager ignores the back-off
-    (a new job arrived, so the printer may well be back).
-    """
-    with write(session):
-        job = session.scalar(
-            select(PrintJob)
-            .where(PrintJob.status != PrintStatus.PRINTED)
-            .order_by(PrintJob.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+def oldest_unprinted(session: Session) -> PrintJob | None:
+    """The job that must go next: jobs print strictly in check-in order."""
+    with session.begin():
+        return session.scalar(
+            select(PrintJob).where(PrintJob.status != PrintStatus.PRINTED).order_by(PrintJob.id).limit(1)
         )
-        if job is None or not _due(job, now, eager):
-            return None
-        job.status = PrintStatus.PRINTING
-        job.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
-        job.attempts += 1
-    return job
 
 
-def _due(job: PrintJob, now: datetime, eager: bool) -> bool:
-    if job.status == PrintStatus.PRINTING:
-        return job.claimed_until is None or job.claimed_until < now
-    return eager or job.next_attempt_at <= now
+def due_at(job: PrintJob) -> datetime:
+    """When a job may be tried: after its back-off, or once a dead process's claim has expired."""
+    if job.status == PrintStatus.PRINTING and job.claimed_until is not None:
+        return job.claimed_until
+    return job.next_attempt_at
+
+
+def claim(session: Session, job: PrintJob, now: datetime) -> bool:
+    """Mark a job as printing unless another worker got there first (an atomic conditional update)."""
+    with write(session):
+        claimed = session.execute(
+            update(PrintJob)
+            .where(PrintJob.id == job.id, PrintJob.status == job.status, PrintJob.attempts == job.attempts)
+            .values(status=PrintStatus.PRINTING, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                    attempts=PrintJob.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.expire(job)  # the row changed underneath the loaded object
+    return claimed == 1
 
 
 def mark_printed(session: Session, job_id: int, now: datetime) -> None:
@@ -80,17 +82,6 @@ def mark_failed(session: Session, job_id: int, error: str, retry_at: datetime) -
         queue_event(session, Event("print.delayed", {"job_id": job.id, "visit_id": job.visit_id, "error": error}))
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the oldest unprinted job may be tried next, or None when the outbox is empty."""
-    with session.begin():
-        job = session.scalar(
-            select(PrintJob).where(PrintJob.status != PrintStatus.PRINTED).order_by(PrintJob.id).limit(1)
-        )
-        if job is None:
-            return None
-        return job.claimed_until if job.status == PrintStatus.PRINTING and job.claimed_until else job.next_attempt_at
-
-
 def render(job: PrintJob, settings: PrinterSettings) -> tuple[bytes, Callable[[], Image.Image]]:
     """The job's ESC/POS bytes and a function that draws its PNG preview."""
     document = DOCUMENTS[job.kind](job.payload)
@@ -98,45 +89,68 @@ def render(job: PrintJob, settings: PrinterSettings) -> tuple[bytes, Callable[[]
     return to_escpos(document, settings.profile, settings.native_qr), lambda: to_png(document, width)
 
 
+class Wakeup(Protocol):
+    """A threading.Event or a multiprocessing Event: set when a job is queued."""
+
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def wake_on_new_jobs(wake: Wakeup) -> Callable[[list[Event]], None]:
+    """An event hook that wakes the printer whenever a check-in queued a job."""
+
+    def hook(events: list[Event]) -> None:
+        if any(event.name == "print.queued" for event in events):
+            wake.set()
+
+    return hook
+
+
 class PrintWorker:
-    """A background thread that empties the outbox; new jobs wake it through the event broker."""
+    """Empties the outbox in order; a Wakeup tells it a new job is waiting, so it never polls."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         transport: Transport,
         settings: PrinterSettings,
-        broker: Broker,
+        wake: Wakeup,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._transport = transport
         self._settings = settings
-        self._broker = broker
+        self._wake = wake
         self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0
 
     def start(self) -> None:
-        """Start printing in the background."""
-        subscription = self._broker.subscribe()
-        self._thread = threading.Thread(target=self._run, args=(subscription,), name="print-worker", daemon=True)
+        """Print from a background thread."""
+        self._thread = threading.Thread(target=self.run_forever, name="print-worker", daemon=True)
         self._thread.start()
-        log.info("print worker started: %s", self._transport.description)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the job in hand."""
         self._stop.set()
-        self._broker.publish([Event("print.worker_stopping")])
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def run_once(self, eager: bool = False) -> bool | None:
-        """Try the oldest job: None if nothing was due, else whether it printed."""
+        """Try the oldest job: None if nothing was due, else whether it printed.
+
+        eager ignores the back-off: a new job arrived, so the printer may well be back.
+        """
         with self._sessions() as session:
-            job = claim_next(session, self._clock(), eager)
-            if job is None:
+            job = oldest_unprinted(session)
+            now = self._clock()
+            if job is None or (due_at(job) > now and not (eager and job.status == PrintStatus.PENDING)):
+                return None
+            if not claim(session, job, now):
                 return None
             try:
                 data, preview = render(job, self._settings)
@@ -151,23 +165,25 @@ class PrintWorker:
             mark_printed(session, job.id, self._clock())
             return True
 
-    def _run(self, subscription: Subscription) -> None:
-        with subscription:
-            eager = True  # jobs left over from before a restart go out at once
-            while not self._stop.is_set():
-                try:
-                    if self.run_once(eager):
-                        eager = False
-                        continue
-                    woken_by = subscription.get(timeout=self._seconds_until_due())
-                    eager = woken_by is not None and woken_by.name == "print.queued"
-                except Exception:  # noqa: BLE001 - the worker must outlive a database hiccup
-                    log.exception("print worker error; retrying shortly")
-                    self._stop.wait(1.0)
+    def run_forever(self, stop: Wakeup | None = None) -> None:
+        """Print until stop() is called or the given stop event is set."""
+        log.info("print worker started: %s", self._transport.description)
+        stopping = stop or self._stop
+        eager = True  # jobs left over from before a restart go out at once
+        while not stopping.is_set():
+            try:
+                if self.run_once(eager):
+                    eager = False
+                    continue
+                eager = self._wake.wait(self._seconds_until_due())
+                self._wake.clear()
+            except Exception:  # noqa: BLE001 - the worker must outlive a database hiccup
+                log.exception("print worker error; retrying shortly")
+                stopping.wait(1.0)
 
     def _seconds_until_due(self) -> float:
         with self._sessions() as session:
-            due = next_due(session)
-        if due is None:
+            job = oldest_unprinted(session)
+        if job is None:
             return 30.0
-        return min(30.0, max(0.05, (due - self._clock()).total_seconds()))
+        return min(30.0, max(0.05, (due_at(job) - self._clock()).total_seconds()))

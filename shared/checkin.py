@@ -81,8 +81,6 @@ def existing_ticket(session: Session, proof: str, settings: QueueSettings) -> Ti
 
 def _check_in(session: Session, data: CheckinData, consent: ConsentRecord, settings: QueueSettings, now: datetime) -> Ticket:
     with write(session):
-        if (ticket := existing_ticket(session, consent.proof, settings)) is not None:
-            return ticket
         office = default_office(session)
         topic = session.get_one(Topic, data.topic_id)
         party = session.get_one(Party, data.party_id) if data.party_id else None

@@ -144,9 +144,7 @@ def _signature_error(header: str, encoded: str) -> str:
 
 
 def _ink(image: Image.Image) -> int:
-    """Count drawn pixels: opaque and dark on a transparent or white pad."""
-    rgba = image.convert("RGBA")
-    alpha = rgba.getchannel("A").point(lambda a: 255 if a > 127 else 0)
-    dark = rgba.convert("L").point(lambda v: 255 if v < 160 else 0)
-    drawn = Image.composite(dark, Image.new("L", rgba.size, 0), alpha)
-    return drawn.histogram()[255]
+    """Count drawn pixels: opaque ones on a transparent pad, dark ones on an opaque pad."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        return sum(image.convert("RGBA").getchannel("A").histogram()[128:])
+    return sum(image.convert("L").histogram()[:160])

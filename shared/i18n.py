@@ -78,6 +78,7 @@ EN: dict[str, str] = {
     "Printer sedang bermasalah; tiket akan dicetak sesaat lagi. Nomor di layar ini sudah berlaku: foto atau pindai kode QR-nya.":
         "The printer has a problem; your ticket will print shortly. The number on this screen is already valid: take a photo or scan its QR code.",
     "Selesai": "Done",
+    "Kode QR status antrean": "QR code of your queue status",
     "Status antrean": "Queue status",
     "Status antrean helpdesk": "Helpdesk queue status",
     "Nomor antrean": "Queue number",

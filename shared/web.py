@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, current_app, g, request, stream_with_context
 from flask_htmx import HTMX
@@ -30,6 +31,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     broker: Broker
     queue: QueueSettings
+    print_wake: Any  # a multiprocessing Event: set when a print job is queued
 
 
 def runtime() -> Runtime:

@@ -129,9 +129,20 @@
     });
   }
 
+  // --- The ticket's QR code, drawn here so the server only draws the printed one.
+  function setupQr(root) {
+    root.querySelectorAll("[data-qr]").forEach(function (el) {
+      var code = window.qrcode(0, "M");
+      code.addData(el.dataset.qr);
+      code.make();
+      el.innerHTML = code.createSvgTag({ cellSize: 4, margin: 8, scalable: true });
+    });
+  }
+
   function setup(root) {
     hideKeyboard();
     setupSignature(root);
+    setupQr(root);
     resetIdle();
   }
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from typing import Any
@@ -74,13 +75,15 @@ def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, 
 
     number = page.locator(".ticket .number")
     expect(number).to_have_text(re.compile(r"^A-\d{3}$"))
-    expect(page.locator(".ticket .qr svg")).to_be_visible()
+    expect(page.locator(".ticket .qr-code svg")).to_be_visible()
     expect(page.locator(".print-status")).to_contain_text("Tiket sudah dicetak", timeout=10_000)
 
     jobs = wait_for_job(live_server, jobs_before + 1)
     printed = Image.open(live_server.printer.out_dir / f"job-{jobs[-1]['job']:04d}.png")
     (status_url,) = [result.text for result in zxingcpp.read_barcodes(printed)]
     assert status_url.startswith(f"{live_server.url}/t/")
+    on_screen = Image.open(io.BytesIO(page.locator(".ticket .qr-code").screenshot()))
+    assert [result.text for result in zxingcpp.read_barcodes(on_screen)] == [status_url]  # the same code
 
     phone = page.context.new_page()
     phone.goto(status_url)

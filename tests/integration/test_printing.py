@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from printers.emulator import Emulator
-from printers.outbox import PrinterSettings, PrintWorker
+from printers.outbox import PrinterSettings, PrintWorker, wake_on_new_jobs
 from printers.transports import PrinterError, make_transport
+from shared.db import make_sessionmaker
 from shared.events import Broker
 from shared.models import PrintJob, PrintStatus
 from shared.print_status import ticket_print_status
@@ -71,7 +73,7 @@ def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
 def test_a_job_counts_as_printed_only_after_the_printer_took_it(session: Session, sessions: sessionmaker[Session], broker: Broker) -> None:
     ticket = checkin(session)
     transport = RecordingTransport()
-    worker = PrintWorker(sessions, transport, SETTINGS, broker, clock=Clock(NOW))
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=Clock(NOW))
     assert ticket_print_status(session, ticket.print_job_id).printed is False
     with broker.subscribe() as events:
         assert worker.run_once() is True
@@ -83,11 +85,11 @@ def test_a_job_counts_as_printed_only_after_the_printer_took_it(session: Session
     assert worker.run_once() is None
 
 
-def test_a_failing_printer_delays_the_job_and_backs_off(session: Session, sessions: sessionmaker[Session], broker: Broker) -> None:
+def test_a_failing_printer_delays_the_job_and_backs_off(session: Session, sessions: sessionmaker[Session]) -> None:
     ticket = checkin(session)
     transport, clock = RecordingTransport(), Clock(NOW)
     transport.failing = True
-    worker = PrintWorker(sessions, transport, SETTINGS, broker, clock=clock)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=clock)
     assert worker.run_once() is False
     assert worker.run_once() is None  # backing off: not due yet
     session.rollback()
@@ -103,9 +105,9 @@ def test_a_failing_printer_delays_the_job_and_backs_off(session: Session, sessio
     assert [job_id for job_id, _ in transport.jobs] == [job.id]
 
 
-def test_jobs_print_in_check_in_order_after_an_outage(session: Session, sessions: sessionmaker[Session], broker: Broker) -> None:
+def test_jobs_print_in_check_in_order_after_an_outage(session: Session, sessions: sessionmaker[Session]) -> None:
     transport, clock = RecordingTransport(), Clock(NOW)
-    worker = PrintWorker(sessions, transport, SETTINGS, broker, clock=clock)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=clock)
     transport.failing = True
     first = checkin(session)
     worker.run_once()
@@ -116,24 +118,24 @@ def test_jobs_print_in_check_in_order_after_an_outage(session: Session, sessions
     assert [job_id for job_id, _ in transport.jobs] == [first.print_job_id, second.print_job_id]
 
 
-def test_a_job_claimed_by_a_crashed_process_is_taken_over(session: Session, sessions: sessionmaker[Session], broker: Broker) -> None:
+def test_a_job_claimed_by_a_crashed_process_is_taken_over(session: Session, sessions: sessionmaker[Session]) -> None:
     ticket = checkin(session)
     job = session.get_one(PrintJob, ticket.print_job_id)
     job.status, job.claimed_until = PrintStatus.PRINTING, NOW + timedelta(seconds=60)
     session.commit()
     transport, clock = RecordingTransport(), Clock(NOW)
-    worker = PrintWorker(sessions, transport, SETTINGS, broker, clock=clock)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=clock)
     assert worker.run_once(eager=True) is None
     clock.now += timedelta(seconds=61)
     assert worker.run_once() is True
 
 
 def test_a_ticket_reaches_a_network_printer_and_its_qr_opens_the_status_page(
-    session: Session, sessions: sessionmaker[Session], broker: Broker, emulator: Emulator, tmp_path: Path
+    session: Session, sessions: sessionmaker[Session], emulator: Emulator, tmp_path: Path
 ) -> None:
     ticket = checkin(session)
     transport = make_transport(f"tcp://127.0.0.1:{emulator.port}", tmp_path)
-    worker = PrintWorker(sessions, transport, SETTINGS, broker)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event())
     assert worker.run_once() is True
     wait_for(emulator.jobs)
     (job,) = emulator.jobs()
@@ -142,11 +144,11 @@ def test_a_ticket_reaches_a_network_printer_and_its_qr_opens_the_status_page(
     assert decoded_qr(page) == [ticket.status_url]
 
 
-def test_refused_then_back_the_job_prints(session: Session, sessions: sessionmaker[Session], broker: Broker, tmp_path: Path) -> None:
+def test_refused_then_back_the_job_prints(session: Session, sessions: sessionmaker[Session], tmp_path: Path) -> None:
     ticket = checkin(session)
     port = free_port()
     transport = make_transport(f"tcp://127.0.0.1:{port}", tmp_path)
-    worker = PrintWorker(sessions, transport, SETTINGS, broker)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event())
     assert worker.run_once() is False  # nothing listens: connection refused
     session.rollback()
     assert "127.0.0.1" in (session.get_one(PrintJob, ticket.print_job_id).last_error or "")
@@ -168,13 +170,13 @@ def _dropping_printer(ready: threading.Event, port_box: list[int]) -> None:
         conn.close()
 
 
-def test_a_printer_that_drops_mid_job_keeps_the_job_queued(session: Session, sessions: sessionmaker[Session], broker: Broker, tmp_path: Path) -> None:
+def test_a_printer_that_drops_mid_job_keeps_the_job_queued(session: Session, sessions: sessionmaker[Session], tmp_path: Path) -> None:
     ticket = checkin(session)
     ready, port_box = threading.Event(), []
     thread = threading.Thread(target=_dropping_printer, args=(ready, port_box))
     thread.start()
     ready.wait(5)
-    worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{port_box[0]}", tmp_path), SETTINGS, broker)
+    worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{port_box[0]}", tmp_path), SETTINGS, threading.Event())
     assert worker.run_once() is False
     thread.join(5)
     session.rollback()
@@ -182,7 +184,7 @@ def test_a_printer_that_drops_mid_job_keeps_the_job_queued(session: Session, ses
     assert job.status == PrintStatus.PENDING and job.last_error
 
 
-def test_a_printer_that_does_not_answer_times_out(session: Session, sessions: sessionmaker[Session], broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_printer_that_does_not_answer_times_out(session: Session, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("printers.transports.NETWORK_TIMEOUT_SECONDS", 0.5)
     checkin(session)
     with socket.socket() as server, socket.socket() as queued:
@@ -190,27 +192,30 @@ def test_a_printer_that_does_not_answer_times_out(session: Session, sessions: se
         server.listen(0)  # never accepts; once the backlog is full, new connections hang
         queued.setblocking(False)
         queued.connect_ex(server.getsockname())
-        worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{server.getsockname()[1]}", tmp_path), SETTINGS, broker)
+        worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{server.getsockname()[1]}", tmp_path), SETTINGS, threading.Event())
         started = time.monotonic()
         assert worker.run_once() is False
         assert time.monotonic() - started < 5
 
 
-def test_the_preview_printer_writes_png_and_bytes(session: Session, sessions: sessionmaker[Session], broker: Broker, tmp_path: Path) -> None:
+def test_the_preview_printer_writes_png_and_bytes(session: Session, sessions: sessionmaker[Session], tmp_path: Path) -> None:
     ticket = checkin(session)
-    worker = PrintWorker(sessions, make_transport("preview", tmp_path / "printouts"), SETTINGS, broker)
+    worker = PrintWorker(sessions, make_transport("preview", tmp_path / "printouts"), SETTINGS, threading.Event())
     assert worker.run_once() is True
     base = tmp_path / "printouts" / f"job-{ticket.print_job_id:06d}"
     assert base.with_suffix(".bin").read_bytes().startswith(b"\x1b")
     assert decoded_qr(Image.open(base.with_suffix(".png"))) == [ticket.status_url]
 
 
-def test_the_background_worker_prints_as_soon_as_a_job_is_queued(session: Session, sessions: sessionmaker[Session], broker: Broker, emulator: Emulator, tmp_path: Path) -> None:
-    worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{emulator.port}", tmp_path), SETTINGS, broker)
+def test_the_background_worker_prints_as_soon_as_a_job_is_queued(engine: Engine, sessions: sessionmaker[Session], emulator: Emulator, tmp_path: Path) -> None:
+    wake = threading.Event()
+    kiosk = make_sessionmaker(engine, publish=wake_on_new_jobs(wake))
+    worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{emulator.port}", tmp_path), SETTINGS, wake)
     worker.start()
     try:
-        checkin(session)
-        checkin(session)
+        with kiosk() as session:
+            checkin(session)
+            checkin(session)
         wait_for(lambda: len(emulator.jobs()) == 2)
     finally:
         worker.stop()

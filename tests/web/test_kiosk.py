@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from shared.db import queue_event, write
+from shared.events import Event
 from shared.models import Consent, PrintJob, Visit
 from tests.conftest import make_form
 
@@ -60,7 +62,8 @@ def test_the_whole_check_in(client: Any, app: Any) -> None:
     assert count(app, Visit) == 0  # nothing is saved before the visitor confirms
     ticket = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
     assert ticket.status_code == 200
-    assert "A-001" in ticket.text and "<svg" in ticket.text and "Tiket sedang dicetak" in ticket.text
+    assert "A-001" in ticket.text and "Tiket sedang dicetak" in ticket.text
+    assert re.search(r'data-qr="http://helpdesk.test/t/[\w-]{40,}"', ticket.text)
     with runtime_sessions(app)() as session:
         visit = session.scalars(select(Visit)).one()
         consent = session.scalars(select(Consent)).one()
@@ -172,3 +175,18 @@ def test_browser_libraries_come_from_node_modules(client: Any) -> None:
     for name in ("htmx.min.js", "sse.min.js", "signature_pad.umd.min.js", "simple-keyboard.js", "dejavu-sans-400.woff2"):
         assert client.get(f"/vendor/{name}").status_code == 200, name
     assert client.get("/vendor/package.json").status_code == 404
+
+
+def test_the_status_stream_pushes_each_change(client: Any, app: Any) -> None:
+    token = checked_in_token(client)
+    response = client.get(f"/t/{token}/events")
+    stream = response.response
+    next(stream), next(stream)  # retry hint, then the current state
+    with runtime_sessions(app)() as session, write(session):
+        visit = session.scalars(select(Visit)).one()
+        visit.status, visit.desk = "called", "Meja 2"
+        queue_event(session, Event("visit.called", {"visit_id": visit.id}))
+    update = next(stream).decode()
+    assert update.startswith("event: status\n")
+    assert 'data-status="called"' in update and "Dipanggil! Silakan menuju Meja 2" in update
+    response.close()
