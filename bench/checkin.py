@@ -593,18 +593,25 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in counts.items())
 
 
-def throughput_lines(title: str, figures: dict[str, Any], unit: str, options: dict[str, Any]) -> list[str]:
-    """One throughput phase as report lines."""
+def timing_lines(figures: dict[str, Any]) -> list[str]:
+    """Response and check-in-to-printer times of one phase, and its CPU cost."""
     return [
-        title,
-        f"  {unit:<15} {figures['checkins_per_s']:8.1f}   ({figures['checkins']} in {figures['wall_s']:.2f} s)",
-        f"  printed/s       {figures['printed_per_s']:8.1f}   (last ticket at the printer {figures['last_ticket_at_printer_s']:.2f} s after the start)",
         HEADER,
         ms_row("consent screen  POST /kiosk/consent", figures["consent_ms"]),
         ms_row("check-in        POST /kiosk/checkin", figures["checkin_response_ms"]),
         ms_row("check-in sent -> last ticket byte at printer", figures["checkin_to_printer_ms"]),
         cpu_line(figures),
         "",
+    ]
+
+
+def throughput_lines(title: str, figures: dict[str, Any], unit: str) -> list[str]:
+    """One throughput phase as report lines."""
+    return [
+        title,
+        f"  {unit:<15} {figures['checkins_per_s']:8.1f}   ({figures['checkins']} in {figures['wall_s']:.2f} s)",
+        f"  printed/s       {figures['printed_per_s']:8.1f}   (last ticket at the printer {figures['last_ticket_at_printer_s']:.2f} s after the start)",
+        *timing_lines(figures),
     ]
 
 
@@ -617,18 +624,13 @@ def render_report(report: Report) -> str:
         f"machine: {m['cpus']} CPUs {m['cpu_model']}, {m['platform']}, Python {m['python']}",
         "",
         f"Latency: {lat['checkins']} check-ins one after another, first {report.options['warmup']} left out",
-        HEADER,
-        ms_row("consent screen  POST /kiosk/consent", lat["consent_ms"]),
-        ms_row("check-in        POST /kiosk/checkin", lat["checkin_response_ms"]),
-        ms_row("check-in sent -> last ticket byte at printer", lat["checkin_to_printer_ms"]),
-        cpu_line(lat),
-        "",
+        *timing_lines(lat),
         *throughput_lines(
             f"Throughput: {thr['kiosks']} kiosks x {report.options['per_kiosk']} check-in requests, as fast as they go "
-            "(each visitor's consent screen taken before the clock starts)", thr, "check-ins/s", report.options),
+            "(each visitor's consent screen taken before the clock starts)", thr, "check-ins/s"),
         *throughput_lines(
             f"Whole visitors: {thr['kiosks']} kiosks x {report.options['per_kiosk']}, consent screen and check-in each",
-            report.visitors, "visitors/s", report.options),
+            report.visitors, "visitors/s"),
         "Correctness",
         f"  kiosks:   {report.checks['tickets']} tickets, {report.checks['duplicate_numbers']} duplicate numbers",
         f"  database: {counts_text(report.checks['database'])}",

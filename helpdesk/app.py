@@ -9,8 +9,9 @@ from typing import Any, Mapping
 from flask import Flask, Response, request
 
 from helpdesk import assets
+from printers.layout import paper_width
 from printers.outbox import wake_on_new_jobs
-from shared.config import load_config
+from shared.config import ConfigError, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker, Event
 from shared.settings import QueueSettings
@@ -22,6 +23,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, static_folder=None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config = load_config(Path(app.instance_path), overrides=test_config)
+    try:
+        paper_width(config["PRINTER_PROFILE"])
+    except ValueError as error:
+        raise ConfigError(f"HELPDESK_PRINTER_PROFILE: {error}") from None
     app.config.update(config)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=2 * 1024 * 1024)
 
@@ -43,7 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     )
     htmx.init_app(app)
     app.teardown_appcontext(close_db)
-    app.context_processor(lambda: {"_": gettext, "lang": language(), "config": app.config})
+    app.jinja_env.globals["_"] = gettext  # a global, so imported macros can translate too
+    app.context_processor(lambda: {"lang": language(), "config": app.config})
     app.after_request(_vary_on_htmx)
 
     from dashboard.routes import bp as dashboard_bp

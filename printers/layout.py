@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from escpos.capabilities import CAPABILITIES
 from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
@@ -112,8 +113,16 @@ def to_escpos(document: Document, profile: str, native_qr: bool = False) -> byte
 
 @lru_cache(maxsize=8)
 def paper_width(profile: str) -> int:
-    """Printable width in dots of a python-escpos profile (576 for 80 mm, 384 for 58 mm)."""
-    return int(Dummy(profile=profile).profile.profile_data["media"]["width"]["pixels"])
+    """Printable width in dots of a python-escpos profile (576 for 80 mm, 384 for 58 mm).
+
+    Raises ValueError for a profile python-escpos does not know or that gives no width.
+    """
+    data = CAPABILITIES["profiles"].get(profile)
+    pixels = data and data.get("media", {}).get("width", {}).get("pixels")
+    if not isinstance(pixels, int):
+        raise ValueError(f"unknown python-escpos profile {profile!r}, or it gives no paper width "
+                         "(80 mm: TM-T20II, 58 mm: POS-5890)")
+    return pixels
 
 
 def to_png(document: Document, width_dots: int) -> Image.Image:

@@ -127,6 +127,7 @@ class PrintWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0
+        self._next_due: datetime | None = None  # when the oldest job's back-off ends, as last seen
 
     def start(self) -> None:
         """Print from a background thread."""
@@ -149,8 +150,10 @@ class PrintWorker:
             job = oldest_unprinted(session)
             now = self._clock()
             if job is None or (due_at(job) > now and not (eager and job.status == PrintStatus.PENDING)):
+                self._next_due = None if job is None else due_at(job)
                 return None
             if not claim(session, job, now):
+                self._next_due = now  # another worker took it: look again at once
                 return None
             try:
                 data, preview = render(job, self._settings)
@@ -159,7 +162,8 @@ class PrintWorker:
                 self._failures += 1
                 delay = min(self._settings.max_backoff_seconds, 2 ** (self._failures - 1))
                 log.warning("print job %s not printed (attempt %s): %s", job.id, job.attempts, error)
-                mark_failed(session, job.id, str(error)[:500], self._clock() + timedelta(seconds=delay))
+                self._next_due = self._clock() + timedelta(seconds=delay)
+                mark_failed(session, job.id, str(error)[:500], self._next_due)
                 return False
             self._failures = 0
             mark_printed(session, job.id, self._clock())
@@ -182,8 +186,7 @@ class PrintWorker:
                 stopping.wait(1.0)
 
     def _seconds_until_due(self) -> float:
-        with self._sessions() as session:
-            job = oldest_unprinted(session)
-        if job is None:
+        """How long to sleep unless woken: until the oldest job's back-off ends, at most 30 s."""
+        if self._next_due is None:
             return 30.0
-        return min(30.0, max(0.05, (due_at(job) - self._clock()).total_seconds()))
+        return min(30.0, max(0.05, (self._next_due - self._clock()).total_seconds()))

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "HELPDESK_"
@@ -143,6 +143,9 @@ def _check_printer(value: str) -> None:
             raise ConfigError(f"{PREFIX}PRINTER: a USB printer needs usb://VID:PID in hex (usb://04b8:0e15), got {value!r}")
     if scheme in ("serial", "file", "win32") and not value.split("://", 1)[-1].split("?", 1)[0]:
         raise ConfigError(f"{PREFIX}PRINTER: {scheme}:// needs a device, path or printer name, got {value!r}")
+    baudrate = parse_qs(parts.query).get("baudrate", ["9600"])[0]
+    if scheme == "serial" and not baudrate.isdigit():
+        raise ConfigError(f"{PREFIX}PRINTER: baudrate must be a number, got {baudrate!r}")
 
 
 def _is_hex(text: str) -> bool:

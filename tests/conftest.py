@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import html
+import http.client
 import io
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
+from urllib.parse import urlencode
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -187,20 +192,27 @@ def free_port() -> int:
 
 
 @dataclass
-class LiveServer:
-    """A running `helpdesk serve` and the printer it prints to."""
+class Server:
+    """A running `helpdesk serve` on its own SQLite file."""
 
     url: str
-    printer: Emulator
     database: Path
     env: dict[str, str]
+    log: Path
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+@dataclass
+class LiveServer(Server):
+    """A server and the virtual network printer it prints to."""
+
+    printer: Emulator
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"helpdesk serve exited: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"helpdesk serve exited: {log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
@@ -209,27 +221,56 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
     raise RuntimeError("helpdesk serve did not start")
 
 
+@contextmanager
+def helpdesk_server(folder: Path, printer: str, **settings: str) -> Iterator[Server]:
+    """Migrate, seed and serve a fresh database as an operator would; settings are HELPDESK_* values."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "HELPDESK_DATABASE_URL": f"sqlite:///{folder / 'helpdesk.sqlite3'}",
+        "HELPDESK_PRINTER": printer,
+        "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HELPDESK_SECRET_KEY": "server-tests",
+        **{f"HELPDESK_{key}": value for key, value in settings.items()},
+    }
+    for command in (["db", "upgrade"], ["seed"]):
+        subprocess.run([BIN / "helpdesk", *command], env=env, check=True, capture_output=True)
+    server = Server(f"http://127.0.0.1:{port}", folder / "helpdesk.sqlite3", env, folder / "server.log")
+    with server.log.open("ab") as log:
+        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        try:
+            _wait_until_up(f"{server.url}/kiosk", process, server.log)
+            yield server
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The product as an operator runs it: migrated, seeded, served by waitress, printing over TCP."""
     folder = tmp_path_factory.mktemp("live")
-    port = free_port()
     with Emulator("127.0.0.1", 0, folder / "printer") as printer:
-        env = {
-            **os.environ,
-            "HELPDESK_DATABASE_URL": f"sqlite:///{folder / 'helpdesk.sqlite3'}",
-            "HELPDESK_PRINTER": f"tcp://127.0.0.1:{printer.port}",
-            "HELPDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "HELPDESK_SECRET_KEY": "browser-tests",
-            "HELPDESK_KIOSK_IDLE_SECONDS": "10",
-        }
-        for command in (["db", "upgrade"], ["seed"]):
-            subprocess.run([BIN / "helpdesk", *command], env=env, check=True, capture_output=True)
-        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            _wait_until_up(f"http://127.0.0.1:{port}/kiosk", process)
-            yield LiveServer(f"http://127.0.0.1:{port}", printer, folder / "helpdesk.sqlite3", env)
-        finally:
-            process.terminate()
-            process.wait(10)
+        with helpdesk_server(folder, f"tcp://127.0.0.1:{printer.port}", KIOSK_IDLE_SECONDS="10") as server:
+            yield LiveServer(**vars(server), printer=printer)
+
+
+def check_in_over_http(server: Server) -> str:
+    """Take the consent screen and check in over HTTP as the kiosk does; returns the ticket screen."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    headers = {"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
+    connection.request("POST", "/kiosk/consent", body="lang=id", headers=headers)
+    page = connection.getresponse().read().decode()
+    consent = html.unescape(page.split('name="consent" value="', 1)[1].split('"', 1)[0])
+    connection.request("POST", "/kiosk/checkin", body=urlencode({**make_form(), "consent": consent}), headers=headers)
+    response = connection.getresponse()
+    assert response.status == 200
+    return response.read().decode()
+
+
+def newest_token(server: Server) -> str:
+    """The status-page token of the latest check-in."""
+    with sqlite3.connect(server.database) as db:
+        return str(db.execute("SELECT token FROM visits ORDER BY id DESC LIMIT 1").fetchone()[0])

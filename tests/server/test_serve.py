@@ -5,17 +5,15 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import zxingcpp
 from PIL import Image
 
 from printers.emulator import Emulator
-from tests.conftest import BIN, LiveServer, free_port, make_form
+from tests.conftest import BIN, LiveServer, check_in_over_http, free_port, newest_token
 
 
 def open_stream(server: LiveServer, path: str) -> socket.socket:
@@ -32,22 +30,9 @@ def open_stream(server: LiveServer, path: str) -> socket.socket:
     return sock
 
 
-def a_ticket_token(server: LiveServer) -> str:
-    """Check in over HTTP as the kiosk does and return the new ticket's token."""
-    host, port = server.url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
-    headers = {"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
-    connection.request("POST", "/kiosk/consent", body="lang=id", headers=headers)
-    page = connection.getresponse().read().decode()
-    consent = page.split('name="consent" value="', 1)[1].split('"', 1)[0]
-    connection.request("POST", "/kiosk/checkin", body=urlencode({**make_form(), "consent": consent}), headers=headers)
-    assert connection.getresponse().read()
-    with sqlite3.connect(server.database) as db:
-        return db.execute("SELECT token FROM visits ORDER BY id DESC LIMIT 1").fetchone()[0]
-
-
 def test_two_hundred_live_screens_do_not_starve_the_kiosk(live_server: LiveServer) -> None:
-    token = a_ticket_token(live_server)
+    check_in_over_http(live_server)
+    token = newest_token(live_server)
     streams = [open_stream(live_server, f"/t/{token}/events") for _ in range(200)]
     try:
         host, port = live_server.url.removeprefix("http://").split(":")

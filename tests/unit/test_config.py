@@ -26,6 +26,7 @@ def test_defaults_run_on_sqlite_with_the_preview_printer(tmp_path: Path) -> None
         ("PRINTER", "tcp://printer"),
         ("PRINTER", "usb://epson"),
         ("PRINTER", "serial://"),
+        ("PRINTER", "serial:///dev/ttyS0?baudrate=fast"),
         ("TIMEZONE", "Mars/Olympus"),
         ("DATABASE_URL", "mysql://x"),
         ("PUBLIC_URL", "helpdesk.local"),
@@ -51,3 +52,10 @@ def test_environment_overrides_the_instance_file(tmp_path: Path) -> None:
 def test_printer_addresses_are_accepted(tmp_path: Path) -> None:
     for printer in ("tcp://192.168.1.50:9100", "usb://04b8:0e15", "serial:///dev/ttyUSB0?baudrate=19200", "file:///dev/usb/lp0", "win32://EPSON TM-T20II"):
         assert load(tmp_path, PRINTER=printer)["PRINTER"] == printer
+
+
+def test_an_unknown_printer_profile_stops_the_app(tmp_path: Path) -> None:
+    from helpdesk import create_app
+
+    with pytest.raises(ConfigError, match="^HELPDESK_PRINTER_PROFILE: unknown python-escpos profile 'TM-X1'"):
+        create_app({"PRINTER_PROFILE": "TM-X1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, instance_path=str(tmp_path))
