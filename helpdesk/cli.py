@@ -14,7 +14,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from helpdesk.app import create_app
 from helpdesk.printing import PrintProcess
 from shared import migrate
+from shared.models import Role
 from shared.seed import seed as seed_data
+from shared.staff import StaffError, add_user, ensure_admin
 from shared.web import runtime
 
 cli = FlaskGroup(create_app=create_app, help="KPU walk-in helpdesk.")
@@ -71,8 +73,40 @@ def seed() -> None:
     """Add the office, parties and consultation topics that are missing."""
     app = _app()
     with runtime().sessions() as session:
-        added = seed_data(session, app.config["OFFICE_NAME"], app.config["TIMEZONE"])
+        added = seed_data(session, app.config["OFFICE_NAME"], app.config["TIMEZONE"], app.config["DESKS"])
+        password = ensure_admin(session, datetime.now(timezone.utc))
     click.echo("seeded: " + ", ".join(f"{count} {what}" for what, count in added.items()))
+    if password:
+        click.echo(
+            "\nAn administrator account was created. Sign in at /login with\n"
+            f"  username: admin\n  password: {password}\n"
+            "and add officers with `helpdesk officer add USERNAME --name \"...\" --role officer`."
+        )
+
+
+@cli.group()
+def officer() -> None:
+    """Staff accounts."""
+
+
+@officer.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name, as shown to colleagues.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.OFFICER.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+@with_appcontext
+def officer_add(username: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with runtime().sessions() as session:
+        try:
+            user = add_user(session, username, name, Role(role), password, datetime.now(timezone.utc))
+        except StaffError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"account {user.username} ({Role(role).label}) created")
 
 
 @cli.group()

@@ -84,7 +84,7 @@ def _check_in(session: Session, data: CheckinData, consent: ConsentRecord, setti
         office = default_office(session)
         topic = session.get_one(Topic, data.topic_id)
         party = session.get_one(Party, data.party_id) if data.party_id else None
-        day = now.astimezone(settings.timezone).date()
+        day = settings.today(now)
         prefix = prefix_for(settings, topic, data.priority)
         visit = Visit(
             office=office,

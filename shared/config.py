@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "KIOSK_IDLE_SECONDS": 60,
     "TICKET_PREFIX": "A",
     "PRIORITY_PREFIX": "",
+    "CALL_RATIO": "2:1",  # normal : priority calls while both are waiting; priority goes first
     "DESKS": 2,
     "MINUTES_PER_VISITOR": 15,
     "SSE_KEEPALIVE_SECONDS": 15,
@@ -87,12 +88,20 @@ def validate(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
         if len(value) > 3 or not all(c.isalpha() and c.isascii() for c in value):
             raise ConfigError(f"{PREFIX}{key}: use up to 3 letters A-Z, got {value!r}")
         config[key] = value.upper()
+    config["CALL_RATIO"] = _ratio(str(config["CALL_RATIO"]))
     if not config["TICKET_PREFIX"]:
         raise ConfigError(f"{PREFIX}TICKET_PREFIX: must not be empty")
     if not str(config["OFFICE_NAME"]).strip():
         raise ConfigError(f"{PREFIX}OFFICE_NAME: must not be empty")
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(instance_path)
     return config
+
+
+def _ratio(value: str) -> str:
+    normal, _, priority = value.replace(" ", "").partition(":")
+    if not (normal.isdigit() and priority.isdigit() and 1 <= int(normal) <= 20 and 1 <= int(priority) <= 20):
+        raise ConfigError(f"{PREFIX}CALL_RATIO: expected NORMAL:PRIORITY such as 2:1, got {value!r}")
+    return f"{int(normal)}:{int(priority)}"
 
 
 def _int(key: str, value: Any, low: int, high: int) -> int:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import write
 from shared.models import Office, Party, Topic
+from shared.staff import ensure_desks
 
 # Keputusan KPU 519/2022 and 552/2022; Aceh local parties (18-23) are left out outside Aceh.
 PARTIES: tuple[tuple[int | None, str, str], ...] = (
@@ -45,7 +46,7 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def seed(session: Session, office_name: str, timezone: str) -> dict[str, int]:
+def seed(session: Session, office_name: str, timezone: str, desks: int = 2) -> dict[str, int]:
     """Insert what is missing and keep the office name in step with the configuration; idempotent."""
     added = {"offices": 0, "parties": 0, "topics": 0}
     with write(session):
@@ -65,4 +66,5 @@ def seed(session: Session, office_name: str, timezone: str) -> dict[str, int]:
             if code not in known_topics:
                 session.add(Topic(code=code, name_id=name_id, name_en=name_en, sort_order=order))
                 added["topics"] += 1
+    added["desks"] = ensure_desks(session, desks)
     return added

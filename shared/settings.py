@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ class QueueSettings:
     public_url: str
     minutes_per_visitor: int
     desks: int
+    call_ratio: tuple[int, int] = (2, 1)  # normal : priority while both are waiting
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QueueSettings:
@@ -28,7 +30,12 @@ class QueueSettings:
             public_url=config["PUBLIC_URL"],
             minutes_per_visitor=config["MINUTES_PER_VISITOR"],
             desks=config["DESKS"],
+            call_ratio=tuple(int(part) for part in config["CALL_RATIO"].split(":")),  # type: ignore[arg-type]
         )
+
+    def today(self, now: datetime) -> date:
+        """The office's service day at this moment."""
+        return now.astimezone(self.timezone).date()
 
     def status_url(self, token: str) -> str:
         """The address behind a ticket's QR code."""

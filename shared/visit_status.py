@@ -29,4 +29,5 @@ def public_status(session: Session, token: str) -> PublicStatus | None:
     if visit is None:
         return None
     ahead = waiting_ahead(session, visit) if visit.status == VisitStatus.WAITING else 0
-    return PublicStatus(visit.number, visit.masked_name, visit.status, visit.desk, ahead, visit.language)
+    desk = visit.desk.name if visit.desk else None
+    return PublicStatus(visit.number, visit.masked_name, visit.status, desk, ahead, visit.language)

@@ -47,7 +47,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     with sessionmaker(engine)() as session:
-        seed(session, "KPU Kota Kupang", "Asia/Makassar")
+        seed(session, "KPU Kota Kupang", "Asia/Makassar", desks=3)
     engine.dispose()
     return path
 
@@ -81,7 +81,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = request.getfixturevalue("pg_schema_url")
     engine = make_engine(url)
     with sessionmaker(engine)() as session:
-        seed(session, "KPU Kota Kupang", "Asia/Makassar")
+        seed(session, "KPU Kota Kupang", "Asia/Makassar", desks=3)
     engine.dispose()
     yield url
     _truncate(url)
@@ -148,6 +148,18 @@ def app(app_config: dict[str, Any], tmp_path: Path) -> Any:
 def client(app: Any) -> Any:
     """A test client."""
     return app.test_client()
+
+
+def make_user(session: Session, username: str = "petugas1", role: str = "officer", password: str = "rahasia-123", **overrides: Any) -> Any:
+    """A staff account (password 'rahasia-123' unless given)."""
+    from shared.models import Role
+    from shared.staff import add_user
+
+    user = add_user(session, username, overrides.pop("name", f"Petugas {username}"), Role(role), password, NOW)
+    for key, value in overrides.items():
+        setattr(user, key, value)
+    session.commit()
+    return user
 
 
 def signature_png(strokes: int = 3, size: tuple[int, int] = (600, 200)) -> bytes:

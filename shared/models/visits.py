@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base
 from shared.models.reference import Office, Party, Topic
+from shared.models.staff import Desk, User
 
 
 class VisitorType(enum.StrEnum):
@@ -80,25 +81,34 @@ class Visit(Base):
     priority: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(2), default="id")
     status: Mapped[VisitStatus] = mapped_column(String(16), default=VisitStatus.WAITING)
-    desk: Mapped[str | None] = mapped_column(String(40))
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_in_at: Mapped[datetime]
     called_at: Mapped[datetime | None]
+    served_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     office: Mapped[Office] = relationship()
     party: Mapped[Party | None] = relationship()
     topic: Mapped[Topic] = relationship()
+    desk: Mapped[Desk | None] = relationship()
+    officer: Mapped[User | None] = relationship()
     consent: Mapped[Consent] = relationship(back_populates="visit")
 
     @property
     def number(self) -> str:
         """The ticket number as printed, such as A-007."""
-        return f"{self.prefix}-{self.seq:03d}"
+        return ticket_number(self.prefix, self.seq)
 
     @property
     def masked_name(self) -> str:
         """The name as public screens may show it: initials and first letters only."""
         return mask_name(self.visitor_name)
+
+
+def ticket_number(prefix: str, seq: int) -> str:
+    """A ticket number as printed and called: prefix, dash, three digits."""
+    return f"{prefix}-{seq:03d}"
 
 
 def mask_name(name: str) -> str:

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from shared.db import queue_event, write
-from shared.events import Event
+from shared.calling import call_ticket
 from shared.models import Consent, PrintJob, Visit
-from tests.conftest import make_form
+from tests.conftest import NOW, make_form, make_user
 
 HX = {"HX-Request": "true"}
 
@@ -182,10 +181,9 @@ def test_the_status_stream_pushes_each_change(client: Any, app: Any) -> None:
     response = client.get(f"/t/{token}/events")
     stream = response.response
     next(stream), next(stream)  # retry hint, then the current state
-    with runtime_sessions(app)() as session, write(session):
-        visit = session.scalars(select(Visit)).one()
-        visit.status, visit.desk = "called", "Meja 2"
-        queue_event(session, Event("visit.called", {"visit_id": visit.id}))
+    with runtime_sessions(app)() as session:
+        officer = make_user(session)
+        call_ticket(session, session.scalars(select(Visit.id)).one(), 2, officer.id, NOW)
     update = next(stream).decode()
     assert update.startswith("event: status\n")
     assert 'data-status="called"' in update and "Dipanggil! Silakan menuju Meja 2" in update

@@ -1,0 +1,135 @@
+"""What the live screens show: the officers' queue board and the waiting-room display."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from shared.checkin import default_office
+from shared.models import Desk, Visit, VisitStatus
+from shared.models.visits import ticket_number
+from shared.staff import active_desks
+
+# SOP step 1 has a standard time of 5 minutes; past three times that the wait is clearly too long.
+STANDARD_WAIT_MINUTES = 5
+LATE_WAIT_MINUTES = 15
+RECENT_CALLS = 6
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """A waiting visitor as officers see them: no name or phone on the board."""
+
+    visit_id: int
+    number: str
+    topic: str
+    party: str | None
+    priority: bool
+    minutes_waited: int
+
+    @property
+    def level(self) -> str:
+        """How the wait compares with the SOP standard: ok, warn or late."""
+        if self.minutes_waited <= STANDARD_WAIT_MINUTES:
+            return "ok"
+        return "warn" if self.minutes_waited <= LATE_WAIT_MINUTES else "late"
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A desk and the visitor called to it or served there."""
+
+    desk_id: int
+    desk: str
+    number: str | None
+    status: VisitStatus | None
+    officer: str | None
+    visit_id: int | None
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class Board:
+    """The officers' view of today's queue."""
+
+    waiting: list[WaitingRow]
+    desks: list[DeskRow]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call shown on the waiting-room display."""
+
+    number: str
+    desk: str
+    called_at: datetime
+
+
+@dataclass(frozen=True)
+class Display:
+    """The waiting-room display: the current call at each desk, the latest calls, how many wait."""
+
+    desks: list[tuple[str, Call | None]]
+    recent: list[Call]
+    waiting: int
+
+
+def board(session: Session, day: date, now: datetime) -> Board:
+    """Today's queue for the dashboard."""
+    office_id = default_office(session).id
+    visits = session.scalars(
+        select(Visit)
+        .options(joinedload(Visit.topic), joinedload(Visit.party), joinedload(Visit.officer))
+        .where(Visit.office_id == office_id, Visit.service_day == day)
+        .order_by(Visit.id)
+    ).all()
+    waiting = [
+        WaitingRow(v.id, v.number, v.topic.name_id, v.party.label if v.party else None, v.priority,
+                   max(0, int((now - v.checked_in_at).total_seconds() // 60)))
+        for v in visits
+        if v.status == VisitStatus.WAITING
+    ]
+    at_desk = {v.desk_id: v for v in visits if v.status in (VisitStatus.CALLED, VisitStatus.SERVING)}
+    desks = [_desk_row(desk, at_desk.get(desk.id)) for desk in active_desks(session)]
+    statuses = Counter(v.status for v in visits)
+    counts = {
+        "waiting": len(waiting),
+        "priority": sum(row.priority for row in waiting),
+        "at_desks": statuses[VisitStatus.CALLED] + statuses[VisitStatus.SERVING],
+        "done": statuses[VisitStatus.DONE],
+        "no_show": statuses[VisitStatus.NO_SHOW],
+    }
+    return Board(waiting, desks, counts)
+
+
+def _desk_row(desk: Desk, visit: Visit | None) -> DeskRow:
+    if visit is None:
+        return DeskRow(desk.id, desk.name, None, None, None, None, None)
+    since = visit.served_at if visit.status == VisitStatus.SERVING else visit.called_at
+    return DeskRow(desk.id, desk.name, visit.number, visit.status, visit.officer.name if visit.officer else None,
+                   visit.id, since)
+
+
+def display(session: Session, day: date) -> Display:
+    """Today's calls for the waiting-room display; ticket numbers and desks only."""
+    office_id = default_office(session).id
+    today = (Visit.office_id == office_id) & (Visit.service_day == day)
+    calls = select(Visit.prefix, Visit.seq, Desk.name, Visit.called_at).join(Desk, Visit.desk_id == Desk.id)
+    recent = session.execute(
+        calls.where(today, Visit.called_at.is_not(None)).order_by(Visit.called_at.desc(), Visit.id.desc()).limit(RECENT_CALLS)
+    ).all()
+    at_desks = session.execute(
+        calls.where(today, Visit.status.in_((VisitStatus.CALLED, VisitStatus.SERVING))).order_by(Visit.called_at)
+    ).all()
+    current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in at_desks}
+    waiting = session.scalar(select(func.count()).select_from(Visit).where(today, Visit.status == VisitStatus.WAITING))
+    return Display(
+        [(desk.name, current.get(desk.name)) for desk in active_desks(session)],
+        [Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in recent],
+        waiting or 0,
+    )

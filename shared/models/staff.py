@@ -1,0 +1,60 @@
+"""Staff: officers and their roles, and the desks they serve at."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base
+
+
+class Role(enum.StrEnum):
+    """What a staff account may do."""
+
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    PROVINCIAL = "provincial"
+
+    @property
+    def label(self) -> str:
+        """The Indonesian name of the role."""
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    Role.OFFICER: "Petugas helpdesk",
+    Role.SUPERVISOR: "Supervisor",
+    Role.ADMIN: "Administrator",
+    Role.PROVINCIAL: "Petugas helpdesk provinsi",
+}
+
+
+class User(Base):
+    """A staff account; the password is kept only as a scrypt hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Desk(Base):
+    """A service desk ("Meja 1"), shown on the TV when a visitor is called to it."""
+
+    __tablename__ = "desks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
