@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from helpdesk.app import create_app
-from helpdesk.printing import PrintProcess
+from helpdesk.server import run_server
 from shared import migrate
 from shared.models import Role
 from shared.seed import seed as seed_data
@@ -34,24 +34,10 @@ def _app() -> Flask:
 @with_appcontext
 def serve(host: str, port: int, threads: int, streams: int) -> None:
     """Serve the helpdesk with waitress (Linux and Windows) and run the print worker."""
-    import waitress
-
-    app = _app()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if migrate.current(runtime().engine) is None:
         raise click.ClickException("the database is empty: run `helpdesk db upgrade` and `helpdesk seed` first")
-    app.config["SSE_MAX_STREAMS"] = streams
-    printer = PrintProcess(app) if app.config["PRINT_WORKER"] else None
-    if printer:
-        printer.start()
-    click.echo(f"Helpdesk: kiosk at http://{host}:{port}/kiosk  (printer: {app.config['PRINTER']})")
-    try:
-        # Each open live screen holds a thread, so streams get their own share and requests keep theirs.
-        waitress.serve(app, host=host, port=port, threads=threads + streams,
-                       connection_limit=threads + streams + 100, channel_timeout=60, ident="helpdesk")
-    finally:
-        if printer:
-            printer.stop()
+    run_server(_app(), host, port, threads, streams)
 
 
 @cli.group()

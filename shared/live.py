@@ -1,0 +1,58 @@
+"""Live screens over server-sent events: the whole state on connect, then again after each change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from flask import current_app
+
+from shared.events import Event, Subscription
+from shared.web import runtime, sse
+
+Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
+
+
+def queue_changed(event: Event) -> bool:
+    """Events that change what queue screens show."""
+    return event.name.startswith("visit.")
+
+
+def live_stream(
+    render: Callable[[], Frames],
+    relevant: Callable[[Event], bool] = queue_changed,
+    announce: Callable[[Event], Frames] | None = None,
+) -> Iterator[str]:
+    """Yield SSE frames: render() on connect and after relevant events, sending only frames that changed.
+
+    A burst of events is rendered once. announce() may add frames for the event itself (such as a call
+    the TV speaks) ahead of the new state. No database session is held while waiting.
+    """
+    keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
+    with runtime().broker.subscribe() as subscription:
+        yield "retry: 2000\n\n"
+        sent: dict[str, str] = {}
+        while True:
+            for name, data in render():
+                if sent.get(name) != data:
+                    sent[name] = data
+                    yield sse(name, data)
+            events = _next_events(subscription, relevant, keepalive)
+            if not events:
+                yield ": keep-alive\n\n"
+            if announce is not None:
+                for name, data in (frame for event in events for frame in announce(event)):
+                    yield sse(name, data)
+
+
+def _next_events(subscription: Subscription, relevant: Callable[[Event], bool], timeout: float) -> list[Event]:
+    """Wait for a relevant event, then take whatever else has already arrived."""
+    first = subscription.get(timeout)
+    while first is not None and not relevant(first):
+        first = subscription.get(timeout)
+    if first is None:
+        return []
+    events = [first]
+    while (more := subscription.get(0)) is not None:
+        if relevant(more):
+            events.append(more)
+    return events
