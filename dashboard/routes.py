@@ -1,5 +1,159 @@
-"""Staff screens (login required); the officer dashboard is built on this blueprint."""
+"""The officers' dashboard: the live queue, calling visitors and moving them through service."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates")
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_htmx import make_response
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from dashboard.auth import QUEUE_ROLES, current_user, roles_required
+from dashboard.scan import token_from_scan
+from shared import calling
+from shared.board import Board, board
+from shared.calling import QueueError
+from shared.live import Frames, live_stream
+from shared.models import Desk, Visit, VisitStatus
+from shared.staff import active_desks
+from shared.web import db, event_stream, gettext as _, runtime, wants_fragment
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+bp.add_app_template_global(lambda status: calling.STATUS_TEXT[status], "status_text")
+
+
+
+def my_desk() -> Desk | None:
+    """The desk this officer chose when starting work."""
+    desk_id = session.get("desk_id")
+    desk = db().get(Desk, desk_id) if desk_id else None
+    return desk if desk is not None and desk.active else None
+
+
+def page_state(desk: Desk) -> dict[str, Any]:
+    """Everything the dashboard shows: the board, and the visitor at this officer's desk."""
+    current = next((row for row in board_now().desks if row.desk_id == desk.id), None)
+    visit = db().get(Visit, current.visit_id) if current and current.visit_id else None
+    return {"board": board_now(), "desk": desk, "visit": visit, "desks": active_desks(db())}
+
+
+def board_now() -> Board:
+    """Today's board, computed once per request."""
+    if "board" not in g:
+        moment = runtime().now()
+        g.board = board(db(), runtime().queue.today(moment), moment)
+    return g.board
+
+
+@bp.get("/")
+@roles_required(*QUEUE_ROLES)
+def index() -> str | Response:
+    """The dashboard, or the desk chooser when the officer has not picked a desk."""
+    desk = my_desk()
+    if desk is None:
+        return render_template("dashboard/choose_desk.html", desks=active_desks(db()))
+    return render_template("dashboard/index.html", **page_state(desk))
+
+
+@bp.post("/desk")
+@roles_required(*QUEUE_ROLES)
+def choose_desk() -> Response:
+    """Start work at a desk."""
+    desk = db().get(Desk, request.form.get("desk_id", type=int) or 0)
+    if desk is None or not desk.active:
+        abort(400, description="Pilih meja yang tersedia.")
+    session["desk_id"] = desk.id
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.get("/board")
+@roles_required(*QUEUE_ROLES)
+def board_fragment() -> str:
+    """The queue board: waiting visitors, counts and desks."""
+    return render_template("dashboard/_board.html", board=board_now())
+
+
+@bp.get("/events")
+@roles_required(*QUEUE_ROLES)
+def events() -> Response:
+    """The board and this officer's desk, pushed after every change anywhere."""
+    desk_id, app = session.get("desk_id"), runtime()
+
+    def render() -> Frames:
+        with app.sessions() as session_:
+            moment = app.now()
+            state = board(session_, app.queue.today(moment), moment)
+            desk = session_.get(Desk, desk_id) if desk_id else None
+            frames = [("board", render_template("dashboard/_board.html", board=state))]
+            if desk is not None:
+                row = next((r for r in state.desks if r.desk_id == desk.id), None)
+                visit = session_.get(Visit, row.visit_id) if row and row.visit_id else None
+                frames.append(("desk", render_template("dashboard/_my_desk.html", desk=desk, visit=visit,
+                                                       desks=active_desks(session_))))
+            return frames
+
+    return event_stream(live_stream(render))
+
+
+@bp.post("/call-next")
+@roles_required(*QUEUE_ROLES)
+def call_next() -> Response | str:
+    """Call the next visitor to this officer's desk."""
+    desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
+    visit = calling.call_next(db(), desk.id, current_user().id, runtime().queue, runtime().now())  # type: ignore[union-attr]
+    if visit is None:
+        return flash("Tidak ada pengunjung yang menunggu.")
+    return render_my_desk(desk, visit)
+
+
+ACTIONS: dict[str, Callable[..., Visit]] = {
+    "call": lambda visit_id, desk, user: calling.call_ticket(db(), visit_id, desk.id, user.id, runtime().now()),
+    "recall": lambda visit_id, desk, user: calling.recall(db(), visit_id),
+    "start": lambda visit_id, desk, user: calling.start_service(db(), visit_id, user.id, runtime().now()),
+    "finish": lambda visit_id, desk, user: calling.finish(db(), visit_id, runtime().now()),
+    "no-show": lambda visit_id, desk, user: calling.mark_no_show(db(), visit_id, runtime().now()),
+    "return": lambda visit_id, desk, user: calling.return_to_queue(db(), visit_id),
+    "transfer": lambda visit_id, desk, user: calling.transfer(
+        db(), visit_id, request.form.get("desk_id", type=int) or 0, None, runtime().now()),
+}
+
+
+@bp.post("/visits/<int:visit_id>/<action>")
+@roles_required(*QUEUE_ROLES)
+def act(visit_id: int, action: str) -> Response | str:
+    """Call, recall, start, finish, mark absent, return or transfer one ticket."""
+    desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
+    handler = ACTIONS.get(action) or abort(404)
+    try:
+        visit = handler(visit_id, desk, current_user())
+    except QueueError as error:
+        return flash(str(error), status=409)
+    at_my_desk = visit.desk_id == desk.id and visit.status in (VisitStatus.CALLED, VisitStatus.SERVING)
+    return render_my_desk(desk, visit if at_my_desk else None)
+
+
+@bp.post("/scan")
+@roles_required(*QUEUE_ROLES)
+def scan() -> Response | str:
+    """Open the ticket whose QR code a barcode scanner typed in."""
+    token = token_from_scan(request.form.get("code", ""))
+    visit = db().scalar(select(Visit).where(Visit.token == token)) if token else None
+    if visit is None:
+        return flash("Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.", status=404)
+    return render_template("dashboard/_ticket.html", visit=visit, desks=active_desks(db()))
+
+
+def render_my_desk(desk: Desk, visit: Visit | None) -> str:
+    """The officer's desk panel after an action."""
+    return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, desks=active_desks(db()))
+
+
+def flash(message: str, status: int = 200) -> Response:
+    """A short message in the dashboard's notice area, whatever the request targeted."""
+    body = render_template("dashboard/_flash.html", message=message)
+    if wants_fragment():
+        return make_response(body, status, retarget="#flash", reswap="innerHTML")
+    return make_response(render_template("auth/message.html", title=_("Pemberitahuan"), message=message), status)

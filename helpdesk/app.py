@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import multiprocessing
+from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, Response, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.utils import import_string
 
-from helpdesk import assets
 from printers.layout import paper_width
-from printers.outbox import wake_on_new_jobs
+from printers.outbox import Wakeup, wake_on_new_jobs
 from shared.config import ConfigError, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker, Event
+from shared.pg_events import Listener, channel_for, is_postgresql, notifier
 from shared.settings import QueueSettings
 from shared.web import Runtime, close_db, gettext, htmx, language
+
+
+# Imported by name when the app is built, so importing this module stays free of side effects.
+BLUEPRINTS = (
+    "helpdesk.assets:bp",
+    "kiosk.routes:bp",
+    "kiosk.display:bp",
+    "dashboard.auth:bp",
+    "dashboard.routes:bp",
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -31,17 +45,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=2 * 1024 * 1024)
 
     engine = make_engine(config["DATABASE_URL"])
-    broker = Broker()
-    print_wake = multiprocessing.get_context("spawn").Event()  # shared with the print process
-    wake_printer = wake_on_new_jobs(print_wake)
-
-    def publish(events: list[Event]) -> None:
-        broker.publish(events)
-        wake_printer(events)
-
+    broker, sessions, print_wake = _events(config["DATABASE_URL"], engine)
     app.extensions["helpdesk"] = Runtime(
         engine=engine,
-        sessions=make_sessionmaker(engine, publish=publish),
+        sessions=sessions,
         broker=broker,
         queue=QueueSettings.from_config(config),
         print_wake=print_wake,
@@ -52,12 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.context_processor(lambda: {"lang": language(), "config": app.config})
     app.after_request(_vary_on_htmx)
 
-    from dashboard.routes import bp as dashboard_bp
-    from kiosk.routes import bp as kiosk_bp
-
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(kiosk_bp)
-    app.register_blueprint(dashboard_bp)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_string(name))
     return app
 
 
@@ -66,3 +69,24 @@ def _vary_on_htmx(response: Response) -> Response:
     if request.endpoint and not request.endpoint.startswith("assets."):
         response.vary.add("HX-Request")
     return response
+
+
+def _events(url: str, engine: Engine) -> tuple[Broker, sessionmaker[Session], Wakeup | None]:
+    """How committed events reach live screens and the printer: the broker, sessions and the print wake-up.
+
+    SQLite runs one process: events go straight to its broker and wake the print process through a shared
+    Event. On PostgreSQL they go out with NOTIFY and every process, this one included, hears them through its
+    own listener; the print process listens for itself, so there is nothing to share with it.
+    """
+    if is_postgresql(url):
+        channel = channel_for(url)
+        return Broker(feed=partial(Listener, url, channel)), make_sessionmaker(engine, notify=notifier(channel)), None
+    broker = Broker()
+    print_wake = multiprocessing.get_context("spawn").Event()
+    wake_printer = wake_on_new_jobs(print_wake)
+
+    def publish(events: list[Event]) -> None:
+        broker.publish(events)
+        wake_printer(events)
+
+    return broker, make_sessionmaker(engine, publish=publish), print_wake

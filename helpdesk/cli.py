@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from helpdesk.app import create_app
-from helpdesk.server import run_server
+from helpdesk.server import run_server, run_workers, workers_refused
 from shared import migrate
 from shared.models import Role
 from shared.seed import seed as seed_data
@@ -29,15 +30,23 @@ def _app() -> Flask:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=24, show_default=True, type=int, help="Threads for ordinary requests.")
-@click.option("--streams", default=400, show_default=True, type=int, help="Live screens (server-sent event streams) kept open at once.")
+@click.option("--threads", default=24, show_default=True, type=int, help="Threads for ordinary requests, per worker.")
+@click.option("--streams", default=400, show_default=True, type=int, help="Live screens (server-sent event streams) kept open at once, per worker.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Web server processes; more than one needs Linux and PostgreSQL.")
 @with_appcontext
-def serve(host: str, port: int, threads: int, streams: int) -> None:
+def serve(host: str, port: int, threads: int, streams: int, workers: int) -> None:
     """Serve the helpdesk with waitress (Linux and Windows) and run the print worker."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _app()
+    refused = workers_refused(app.config["DATABASE_URL"], workers)
+    if refused:
+        raise click.ClickException(refused)
     if migrate.current(runtime().engine) is None:
         raise click.ClickException("the database is empty: run `helpdesk db upgrade` and `helpdesk seed` first")
-    run_server(_app(), host, port, threads, streams)
+    if workers == 1:
+        run_server(app, host, port, threads, streams)
+    else:
+        run_workers(partial(create_app, instance_path=app.instance_path), app, host, port, threads, streams, workers)
 
 
 @cli.group()

@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import Flask
 
-from printers.outbox import PrinterSettings, PrintWorker, Wakeup
+from printers.outbox import PrinterSettings, PrintWorker, Wakeup, wake_on_new_jobs
 from printers.transports import make_transport
 from shared.config import DEFAULTS
 from shared.db import make_engine, make_sessionmaker
+from shared.events import RESYNC, Event
+from shared.pg_events import Listener, channel_for, is_postgresql, notifier
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +31,42 @@ def printer_settings(config: dict[str, Any]) -> PrinterSettings:
 def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, stop: Wakeup) -> None:
     """The print process: print queued jobs until stop is set."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    engine = make_engine(config["DATABASE_URL"])
+    url = config["DATABASE_URL"]
+    engine = make_engine(url)
     transport = make_transport(config["PRINTER"], Path(instance_path) / "printouts")
+    listener = _listener(url, wake) if is_postgresql(url) else None
+    # On PostgreSQL the printer's own events (printed, delayed) reach every web process as well.
+    sessions = make_sessionmaker(engine, notify=notifier(channel_for(url))) if listener else make_sessionmaker(engine)
     try:
-        PrintWorker(make_sessionmaker(engine), transport, printer_settings(config), wake).run_forever(stop)
+        if listener:
+            listener.start()
+        PrintWorker(sessions, transport, printer_settings(config), wake).run_forever(stop)
     finally:
+        if listener:
+            listener.close()
         engine.dispose()
 
 
+def _listener(url: str, wake: Wakeup) -> Listener:
+    """On PostgreSQL the printer hears check-ins from every web worker itself, instead of being woken by one."""
+    wake_printer = wake_on_new_jobs(wake)
+
+    def on_events(events: list[Event]) -> None:
+        wake_printer(events)
+        if RESYNC in events:
+            wake.set()  # jobs queued while the listener was disconnected were never announced
+
+    return Listener(url, channel_for(url), on_events)
+
+
 class PrintProcess:
-    """A child process running the print worker, woken by the web process through a shared event."""
+    """A child process running the print worker: on SQLite the web process wakes it through a shared event."""
 
     def __init__(self, app: Flask) -> None:
         context = multiprocessing.get_context("spawn")  # the same on Linux and Windows
-        self._wake: Wakeup = app.extensions["helpdesk"].print_wake
+        wake = app.extensions["helpdesk"].print_wake
+        # On PostgreSQL no web process wakes the printer (it listens itself), but stop() still needs a wake-up.
+        self._wake: Wakeup = context.Event() if wake is None else wake
         self._stop = context.Event()
         config = {key: app.config[key] for key in DEFAULTS}
         self._process = context.Process(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
 
@@ -20,10 +19,6 @@ bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="st
 
 bp.add_app_template_filter(display_phone, "phone")
 
-
-def now() -> datetime:
-    """The server's clock: the kiosk never supplies the check-in time."""
-    return datetime.now(timezone.utc)
 
 
 def screen(name: str, status: int = 200, **context: object) -> tuple[str, int]:
@@ -53,7 +48,7 @@ def notice() -> tuple[str, int]:
 @bp.post("/kiosk/consent")
 def consent() -> tuple[str, int]:
     """Record the moment of consent in a signed token and show the empty form."""
-    token = consent_token(current_app.config["SECRET_KEY"], now())
+    token = consent_token(current_app.config["SECRET_KEY"], runtime().now())
     form = CheckinForm({"consent": token}, db())
     return screen("form", form=form)
 
@@ -80,7 +75,7 @@ def checkin() -> tuple[str, int]:
     if not form.validate():
         return screen("form", 422, form=form)
     assert form.data and form.consent
-    ticket = check_in(db(), form.data, form.consent, runtime().queue, now())
+    ticket = check_in(db(), form.data, form.consent, runtime().queue, runtime().now())
     return screen("ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False))
 
 

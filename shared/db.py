@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +39,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class EnumText(TypeDecorator[enum.StrEnum]):
+    """A string enum stored as its plain value, read back as the enum member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> enum.StrEnum | None:
+        return None if value is None else self.enum_class(value)
 
 
 class Base(DeclarativeBase):
@@ -76,17 +94,36 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_sessionmaker(engine: Engine, publish: Callable[[list[Any]], None] | None = None) -> sessionmaker[Session]:
-    """Build the session factory; events queued on a session are published after its commit."""
+def make_sessionmaker(
+    engine: Engine,
+    publish: Callable[[list[Any]], None] | None = None,
+    notify: Callable[[Session, list[Any]], None] | None = None,
+) -> sessionmaker[Session]:
+    """Build the session factory; events queued on a session go to publish after its commit.
+
+    With notify instead, they go to notify(session, events) just before the commit, inside the transaction:
+    that is how PostgreSQL's NOTIFY delivers them to every process if and only if the transaction commits.
+    """
+    if publish is not None and notify is not None:
+        raise ValueError("events are either published after commit or notified before it, not both")
     factory = sessionmaker(engine, expire_on_commit=False)
     if publish is not None:
         factory.configure(info={"publish": publish})
+    if notify is not None:
+        factory.configure(info={"notify": notify})
     return factory
 
 
 def queue_event(session: Session, item: Any) -> None:
     """Queue an event to be published once the current transaction commits."""
     session.info.setdefault("pending_events", []).append(item)
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_before_commit(session: Session) -> None:
+    notify = session.info.get("notify")
+    if notify is not None and session.info.get("pending_events"):
+        notify(session, session.info.pop("pending_events"))
 
 
 @event.listens_for(Session, "after_commit")

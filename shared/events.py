@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,9 @@ class Event:
 
     name: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+RESYNC = Event("live.resync")  # events may have been lost (a listener reconnected): redraw everything
 
 
 class Subscription:
@@ -46,15 +49,32 @@ class Subscription:
         self.close()
 
 
-class Broker:
-    """In-process publish/subscribe; every subscriber gets every event."""
+class Feed(Protocol):
+    """A source of events from other processes, such as a PostgreSQL listener."""
 
-    def __init__(self) -> None:
+    def start(self) -> None: ...
+    def close(self) -> None: ...
+
+
+Publish = Callable[[list[Event]], None]
+
+
+class Broker:
+    """In-process publish/subscribe; every subscriber gets every event.
+
+    feed, if given, builds a Feed that publishes into this broker; it starts with the first subscriber, so
+    a process that never serves a live screen never connects for events.
+    """
+
+    def __init__(self, feed: Callable[[Publish], Feed] | None = None) -> None:
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._feed = feed(self.publish) if feed is not None else None
 
     def subscribe(self) -> Subscription:
-        """Start listening."""
+        """Start listening; once this returns, every event committed afterwards reaches the subscription."""
+        if self._feed is not None:
+            self._feed.start()
         subscription = Subscription(self)
         with self._lock:
             self._subscribers.add(subscription)
@@ -78,3 +98,8 @@ class Broker:
         """How many listeners are connected."""
         with self._lock:
             return len(self._subscribers)
+
+    def close(self) -> None:
+        """Stop the feed, if there is one."""
+        if self._feed is not None:
+            self._feed.close()

@@ -6,15 +6,15 @@ from collections.abc import Callable, Iterator
 
 from flask import current_app
 
-from shared.events import Event, Subscription
+from shared.events import RESYNC, Event, Subscription
 from shared.web import runtime, sse
 
 Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
 
 
 def queue_changed(event: Event) -> bool:
-    """Events that change what queue screens show."""
-    return event.name.startswith("visit.")
+    """Events that change what queue screens show; a resync after lost events may change anything."""
+    return event.name.startswith("visit.") or event.name == RESYNC.name
 
 
 def live_stream(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import Response, current_app, g, request, stream_with_context
+from flask import Response, current_app, g, request, session, stream_with_context
 from flask_htmx import HTMX
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,17 @@ class Runtime:
     sessions: sessionmaker[Session]
     broker: Broker
     queue: QueueSettings
-    print_wake: Any  # a multiprocessing Event: set when a print job is queued
+    print_wake: Any  # a multiprocessing Event set when a print job is queued; None on PostgreSQL (the printer listens)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))  # tests set their own
+
+    def now(self) -> datetime:
+        """The server's current time: visitors and officers never supply it."""
+        return self.clock()
+
+    def close(self) -> None:
+        """Stop listening for events and close the database connections."""
+        self.broker.close()
+        self.engine.dispose()
 
 
 def runtime() -> Runtime:
@@ -56,7 +67,7 @@ def close_db(_error: BaseException | None = None) -> None:
 def language() -> str:
     """The interface language chosen for this request: Indonesian unless English was asked for."""
     if "lang" not in g:
-        asked = request.values.get("lang", "")
+        asked = request.values.get("lang") or session.get("lang", "")
         g.lang = asked if asked in LANGUAGES else "id"
     return g.lang
 

@@ -16,7 +16,7 @@ import time
 import urllib.request
 import uuid
 from urllib.parse import urlencode
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -140,8 +140,9 @@ def app(app_config: dict[str, Any], tmp_path: Path) -> Any:
 
     app = create_app(app_config, instance_path=str(tmp_path / "instance"))
     app.testing = True
+    app.extensions["helpdesk"].clock = lambda: NOW
     yield app
-    app.extensions["helpdesk"].engine.dispose()
+    app.extensions["helpdesk"].close()
 
 
 @pytest.fixture
@@ -205,12 +206,13 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A running `helpdesk serve` on its own SQLite file."""
+    """A running `helpdesk serve` on its own SQLite file (or the DATABASE_URL it was given)."""
 
     url: str
     database: Path
     env: dict[str, str]
     log: Path
+    process: subprocess.Popen[bytes]
 
 
 @dataclass
@@ -234,7 +236,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
 
 
 @contextmanager
-def helpdesk_server(folder: Path, printer: str, **settings: str) -> Iterator[Server]:
+def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), **settings: str) -> Iterator[Server]:
     """Migrate, seed and serve a fresh database as an operator would; settings are HELPDESK_* values."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -248,15 +250,16 @@ def helpdesk_server(folder: Path, printer: str, **settings: str) -> Iterator[Ser
     }
     for command in (["db", "upgrade"], ["seed"]):
         subprocess.run([BIN / "helpdesk", *command], env=env, check=True, capture_output=True)
-    server = Server(f"http://127.0.0.1:{port}", folder / "helpdesk.sqlite3", env, folder / "server.log")
-    with server.log.open("ab") as log:
-        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    log_path = folder / "server.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port), *serve_args], env=env, stdout=log, stderr=log)
+        server = Server(f"http://127.0.0.1:{port}", folder / "helpdesk.sqlite3", env, log_path, process)
         try:
             _wait_until_up(f"{server.url}/kiosk", process, server.log)
             yield server
         finally:
             process.terminate()
-            process.wait(10)
+            process.wait(20)
 
 
 @pytest.fixture(scope="session")
@@ -268,7 +271,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             yield LiveServer(**vars(server), printer=printer)
 
 
-def check_in_over_http(server: Server) -> str:
+def check_in_over_http(server: Server, **form: str) -> str:
     """Take the consent screen and check in over HTTP as the kiosk does; returns the ticket screen."""
     host, port = server.url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
@@ -276,7 +279,7 @@ def check_in_over_http(server: Server) -> str:
     connection.request("POST", "/kiosk/consent", body="lang=id", headers=headers)
     page = connection.getresponse().read().decode()
     consent = html.unescape(page.split('name="consent" value="', 1)[1].split('"', 1)[0])
-    connection.request("POST", "/kiosk/checkin", body=urlencode({**make_form(), "consent": consent}), headers=headers)
+    connection.request("POST", "/kiosk/checkin", body=urlencode({**make_form(**form), "consent": consent}), headers=headers)
     response = connection.getresponse()
     assert response.status == 200
     return response.read().decode()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from shared.db import Base, EnumText
 
 
 class PrintStatus(enum.StrEnum):
@@ -30,7 +30,7 @@ class PrintJob(Base):
     kind: Mapped[str] = mapped_column(String(20))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[PrintStatus] = mapped_column(String(12), default=PrintStatus.PENDING)
+    status: Mapped[PrintStatus] = mapped_column(EnumText(PrintStatus, 12), default=PrintStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

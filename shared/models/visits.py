@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shared.db import Base
+from shared.db import Base, EnumText
 from shared.models.reference import Office, Party, Topic
 from shared.models.staff import Desk, User
 
@@ -75,12 +75,12 @@ class Visit(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     visitor_name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(16))
-    visitor_type: Mapped[VisitorType] = mapped_column(String(16))
+    visitor_type: Mapped[VisitorType] = mapped_column(EnumText(VisitorType, 16))
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
     priority: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str] = mapped_column(String(2), default="id")
-    status: Mapped[VisitStatus] = mapped_column(String(16), default=VisitStatus.WAITING)
+    status: Mapped[VisitStatus] = mapped_column(EnumText(VisitStatus, 16), default=VisitStatus.WAITING)
     desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_in_at: Mapped[datetime]

@@ -42,6 +42,23 @@ def start_check_in(page: Page, server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Isi data Anda")).to_be_visible()
 
 
+def fill_in_the_form(page: Page, server: LiveServer, name: str) -> None:
+    """Everything a party visitor does up to the confirmation screen, with fingers only."""
+    start_check_in(page, server)
+    page.locator("#name").tap()
+    tap_keys(page, name)
+    expect(page.locator("#name")).to_have_value(name)
+    page.locator("#phone").tap()
+    expect(page.locator('.simple-keyboard [data-skbtn="Q"]')).to_have_count(0)  # the phone gets a keypad
+    tap_keys(page, "081234567890")
+    page.locator('.simple-keyboard [data-skbtn="{done}"]').tap()
+    page.locator("fieldset.types label", has_text="Partai politik").tap()
+    page.locator("label.party", has_text="NasDem").tap()
+    page.locator("fieldset.topics label", has_text="Akun dan login SIPOL").tap()
+    draw_signature(page)
+    page.get_by_role("button", name="Lanjut").tap()
+
+
 def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while len(server.printer.jobs()) < count:
@@ -53,20 +70,7 @@ def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[
 def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, live_server: LiveServer) -> None:
     page = kiosk_page
     jobs_before = len(live_server.printer.jobs())
-    start_check_in(page, live_server)
-
-    page.locator("#name").tap()
-    tap_keys(page, "MARIA NENOBAIS")
-    expect(page.locator("#name")).to_have_value("MARIA NENOBAIS")
-    page.locator("#phone").tap()
-    expect(page.locator('.simple-keyboard [data-skbtn="Q"]')).to_have_count(0)  # the phone gets a keypad
-    tap_keys(page, "081234567890")
-    page.locator('.simple-keyboard [data-skbtn="{done}"]').tap()
-    page.locator("fieldset.types label", has_text="Partai politik").tap()
-    page.locator("label.party", has_text="NasDem").tap()
-    page.locator("fieldset.topics label", has_text="Akun dan login SIPOL").tap()
-    draw_signature(page)
-    page.get_by_role("button", name="Lanjut").tap()
+    fill_in_the_form(page, live_server, "MARIA NENOBAIS")
 
     expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
     expect(page.locator(".summary")).to_contain_text("0812-3456-7890")

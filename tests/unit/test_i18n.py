@@ -28,3 +28,9 @@ def test_validation_messages_visitor_types_and_party_labels_are_translated() -> 
     _, errors = parse_checkin({}, party_ids=set(), topic_ids=set())
     labels = {t.label for t in VisitorType} | {short for number, _, short in PARTIES if number is None}
     assert sorted((set(errors.values()) | labels) - EN.keys() - {"Bawaslu"}) == []
+
+
+def test_no_interface_string_is_translated_twice() -> None:
+    source = (ROOT / "shared" / "i18n.py").read_text(encoding="utf-8")
+    keys = re.findall(r'^\s+"((?:[^"\\]|\\.)*)":', source, flags=re.MULTILINE) + re.findall(r"^\s+'([^']*)':", source, flags=re.MULTILINE)
+    assert len(keys) == len(set(keys)) == len(EN)

@@ -1,0 +1,159 @@
+"""Signing in and out, the signed-in user, role checks and CSRF protection for staff screens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_htmx import make_response
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from shared.models import Role, User
+from shared.staff import StaffError, authenticate
+from shared.web import db, htmx
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+STAFF_BLUEPRINTS = {"auth", "dashboard"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+QUEUE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class AttemptLimiter:
+    """At most `limit` sign-in attempts per client address within `window` seconds (per process)."""
+
+    def __init__(self, limit: int = 10, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._attempts: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str, now: float) -> int:
+        """Record an attempt; seconds to wait if the client is over the limit, else 0."""
+        with self._lock:
+            attempts = self._attempts[client]
+            while attempts and attempts[0] <= now - self.window:
+                attempts.popleft()
+            if len(attempts) >= self.limit:
+                return int(attempts[0] + self.window - now) + 1
+            attempts.append(now)
+            return 0
+
+
+@bp.record_once
+def _attach_limiter(state: BlueprintSetupState) -> None:
+    # One per application, so that separate apps (and tests) never share attempt counts.
+    state.app.extensions["login_limiter"] = AttemptLimiter()
+
+
+def current_user() -> User | None:
+    """The signed-in staff member, if any."""
+    if "user" not in g:
+        user_id = session.get("user_id")
+        user = db().get(User, user_id) if user_id else None
+        g.user = user if user is not None and user.active else None
+    return g.user
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, sent back by every staff form and htmx request."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+@bp.before_app_request
+def check_csrf() -> None:
+    """Refuse a state-changing staff request that does not carry the session's token.
+
+    The public kiosk has no signed-in session to abuse; its check-in carries a signed, single-use
+    consent token instead.
+    """
+    if request.method not in UNSAFE_METHODS or request.blueprint not in STAFF_BLUEPRINTS:
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent, session.get("csrf", "")):
+        abort(400, description="Sesi formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.")
+
+
+def roles_required(*roles: Role) -> Callable[[View], View]:
+    """Only signed-in staff with one of these roles may use the view."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+                return make_response(redirect=target) if htmx else redirect(target)
+            if user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, Any]:
+    """Templates can show the user and must send the CSRF token."""
+    return {"current_user": current_user, "csrf_token": csrf_token}
+
+
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(403)
+@bp.app_errorhandler(409)
+def refused(error: HTTPException) -> Response | tuple[str, int]:
+    """Explain a refused request: in the dashboard's notice area for htmx, else as a page."""
+    messages = {403: "Akun Anda tidak berhak membuka halaman ini."}
+    message = messages.get(error.code or 400, error.description or "")
+    if htmx:
+        body = render_template("dashboard/_flash.html", message=message)
+        return make_response(body, error.code, retarget="#flash", reswap="innerHTML")
+    return render_template("auth/message.html", title=f"{error.code}", message=message), error.code or 400
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    """Sign in with a username and password."""
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    wait = current_app.extensions["login_limiter"].retry_after(request.remote_addr or "?", time.monotonic())
+    if wait:
+        message = f"Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {wait // 60 + 1} menit."
+        return render_template("auth/login.html", error=message, next=request.form.get("next", "")), 429
+    try:
+        user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""), datetime.now(timezone.utc))
+    except StaffError as error:
+        return render_template("auth/login.html", error=str(error), next=request.form.get("next", "")), 401
+    session.clear()
+    session["user_id"] = user.id
+    csrf_token()
+    return redirect(_safe_next(request.form.get("next", "")) or url_for("dashboard.index"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str) -> str | None:
+    """Only a path on this site, so the sign-in page cannot send anyone elsewhere."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

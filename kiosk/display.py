@@ -1,0 +1,48 @@
+"""The waiting-room TV: public, ticket numbers and desks only."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template
+
+from shared.board import display
+from shared.dates import clock_time, long_date
+from shared.events import Event
+from shared.live import Frames, live_stream
+from shared.web import db, event_stream, runtime
+
+bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
+
+SPOKEN_EVENTS = ("visit.called", "visit.recalled", "visit.transferred")
+
+
+@bp.get("/display")
+def index() -> str:
+    """The full-screen waiting-room display."""
+    moment, zone = runtime().now(), runtime().queue.timezone
+    return render_template(
+        "display/display.html", board=display(db(), runtime().queue.today(moment)),
+        date=long_date(moment, zone), clock=clock_time(moment, zone), server_ms=int(moment.timestamp() * 1000),
+    )
+
+
+@bp.get("/display/events")
+def events() -> Response:
+    """Server-sent events: the whole board on every (re)connect and change, and each call to announce."""
+    return event_stream(live_stream(board_frames, announce=announcement))
+
+
+def board_frames() -> Frames:
+    """The board fragment; its session is closed before the stream waits again."""
+    with runtime().sessions() as session:
+        state = display(session, runtime().queue.today(runtime().now()))
+    return [("board", render_template("display/_board.html", board=state))]
+
+
+def announcement(event: Event) -> Frames:
+    """What the TV chimes and speaks for a call, recall or transfer."""
+    if event.name not in SPOKEN_EVENTS:
+        return []
+    call = {"number": event.data["number"], "desk": event.data["desk"], "recall": event.name == "visit.recalled"}
+    return [("announce", json.dumps(call))]

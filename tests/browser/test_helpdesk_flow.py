@@ -1,0 +1,83 @@
+"""Kiosk, dashboard and TV open at once: a visitor checks in, an officer calls, the TV and the phone follow."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.test_kiosk_browser import fill_in_the_form
+from tests.conftest import BIN, LiveServer
+
+# Records what the TV would say instead of speaking, with an Indonesian voice available.
+SPEECH_RECORDER = """
+window.__spoken = [];
+window.SpeechSynthesisUtterance = class { constructor(text) { this.text = text; } };
+const voices = [{name: "Bahasa Indonesia", lang: "id-ID", default: true, localService: true, voiceURI: "id"}];
+Object.defineProperty(window, "speechSynthesis", {value: {
+  getVoices: () => voices, speak: (u) => { window.__spoken.push(u.text); setTimeout(() => u.onend && u.onend(), 10); },
+  cancel: () => {}, pause: () => {}, resume: () => {}, speaking: false, pending: false,
+  addEventListener: () => {}, removeEventListener: () => {}, onvoiceschanged: null,
+}});
+"""
+
+
+@pytest.fixture
+def screens(browser: Browser, live_server: LiveServer) -> Iterator[dict[str, Page]]:
+    """A portrait touch kiosk, an officer's browser and the waiting-room TV, each in its own context."""
+    subprocess.run([BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
+                   input="rahasia-123\n", text=True, env=live_server.env, capture_output=True)
+    contexts = {
+        "kiosk": browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True),
+        "officer": browser.new_context(viewport={"width": 1600, "height": 1000}),
+        "tv": browser.new_context(viewport={"width": 1920, "height": 1080}),
+        "phone": browser.new_context(viewport={"width": 390, "height": 800}, has_touch=True),
+    }
+    contexts["tv"].add_init_script(SPEECH_RECORDER)
+    pages = {name: context.new_page() for name, context in contexts.items()}
+    errors: list[str] = []
+    for page in pages.values():
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    yield pages
+    for context in contexts.values():
+        context.close()
+    assert errors == [], errors
+
+
+def test_check_in_call_and_the_tv(screens: dict[str, Page], live_server: LiveServer) -> None:
+    officer, tv, kiosk, phone = screens["officer"], screens["tv"], screens["kiosk"], screens["phone"]
+
+    officer.goto(f"{live_server.url}/login")
+    officer.fill("input[name=username]", "yohana")
+    officer.fill("input[name=password]", "rahasia-123")
+    officer.get_by_role("button", name="Masuk").click()
+    officer.get_by_role("button", name="Meja 2").click()
+    expect(officer.get_by_role("button", name="Panggil berikutnya")).to_be_visible()
+
+    tv.goto(f"{live_server.url}/display")
+    tv.mouse.click(960, 540)  # the one-time tap that allows sound
+
+    fill_in_the_form(kiosk, live_server, "BENEDIKTUS LAY")
+    kiosk.get_by_role("button", name="Benar, ambil tiket").tap()
+    number = kiosk.locator(".ticket .number").inner_text()
+    status_url = kiosk.locator("[data-qr]").get_attribute("data-qr")
+
+    # The officer sees the new visitor without reloading.
+    expect(officer.locator("#board")).to_contain_text(number, timeout=1_000)
+    phone.goto(status_url)
+    expect(phone.locator(".ticket-status")).to_contain_text("Menunggu")
+
+    officer.get_by_role("button", name="Panggil berikutnya").click()
+    expect(officer.locator("#my-desk")).to_contain_text(number)
+    expect(officer.locator("#my-desk")).to_contain_text("BENEDIKTUS LAY")
+
+    # The TV shows the number at the officer's desk and says it; the visitor's phone says they are called.
+    expect(tv.get_by_text(number).first).to_be_visible(timeout=1_000)
+    expect(tv.locator("body")).to_contain_text("Meja 2")
+    tv.wait_for_function("window.__spoken.length > 0", timeout=5_000)
+    spoken = tv.evaluate("window.__spoken")
+    assert any("Meja 2" in text for text in spoken), spoken
+    expect(phone.locator(".ticket-status")).to_contain_text("Dipanggil! Silakan menuju Meja 2", timeout=1_000)
+    assert "BENEDIKTUS" not in tv.content() and "0812" not in tv.content()

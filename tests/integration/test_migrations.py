@@ -1,0 +1,74 @@
+"""Migrations on a real database: from empty to head and back, keeping the visits already recorded."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from shared import migrate
+from shared.db import make_engine
+from tests.conftest import BACKENDS, PG_URL
+
+ROWS = [
+    "INSERT INTO offices (id, code, name, timezone) VALUES (1, 'main', 'KPU Kota Kupang', 'Asia/Makassar')",
+    "INSERT INTO topics (id, code, name_id, name_en, active, sort_order) VALUES (1, 'sipol', 'SIPOL', 'SIPOL', TRUE, 0)",
+    "INSERT INTO visits (id, office_id, service_day, prefix, seq, token, visitor_name, phone, visitor_type, topic_id,"
+    " priority, language, status, desk, checked_in_at) VALUES (1, 1, '2026-11-28', 'A', 7, 'tok', 'Maria', '+6281234567890',"
+    " 'party', 1, FALSE, 'id', 'called', 'Meja 2', '2026-11-28 06:05:00+00')",
+    "INSERT INTO consents (visit_id, notice_version, proof, language, accepted_at) VALUES (1, 'v1', 'p', 'id', '2026-11-28 06:03:00+00')",
+    "INSERT INTO print_jobs (kind, visit_id, payload, status, attempts, created_at, next_attempt_at)"
+    " VALUES ('ticket', 1, '{}', 'printed', 1, '2026-11-28 06:05:00+00', '2026-11-28 06:05:00+00')",
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database (a new SQLite file, or a new PostgreSQL schema)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"hd_migrate_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def test_upgrade_keeps_visits_and_downgrade_returns_to_empty(empty_engine: Engine) -> None:
+    assert migrate.current(empty_engine) is None
+    migrate.upgrade(empty_engine, "0001")
+    with empty_engine.begin() as connection:
+        for statement in ROWS:
+            connection.execute(text(statement))
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        visit = connection.execute(text("SELECT seq, status, desk_id, officer_id FROM visits")).one()
+        assert tuple(visit) == (7, "called", None, None)
+        assert connection.execute(text("SELECT count(*) FROM consents")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM print_jobs")).scalar() == 1
+    migrate.downgrade(empty_engine, "base")
+    assert migrate.current(empty_engine) is None
+    migrate.upgrade(empty_engine)
+    assert migrate.current(empty_engine) == "0002"
+
+
+def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from shared.models import Base
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

@@ -1,0 +1,119 @@
+"""Every route, walked as an anonymous visitor, an officer, a provincial officer and an admin."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from shared.models import PrintJob, Visit
+from tests.conftest import make_user
+from tests.integration.test_checkin import checkin
+
+PUBLIC = "public"
+QUEUE = "queue"  # officers, supervisors and admins; not provincial officers
+ANYONE_SIGNED_IN = "signed-in"
+
+# Each endpoint's audience. A new route must be added here, so nobody forgets to decide who may use it.
+AUDIENCE = {
+    "assets.vendor": PUBLIC,
+    "kiosk.static": PUBLIC,
+    "kiosk.root": PUBLIC,
+    "kiosk.index": PUBLIC,
+    "kiosk.notice": PUBLIC,
+    "kiosk.consent": PUBLIC,
+    "kiosk.edit": PUBLIC,
+    "kiosk.review": PUBLIC,
+    "kiosk.checkin": PUBLIC,
+    "kiosk.print_status": PUBLIC,
+    "kiosk.status": PUBLIC,
+    "kiosk.status_events": PUBLIC,
+    "display.static": PUBLIC,
+    "display.index": PUBLIC,
+    "display.events": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": ANYONE_SIGNED_IN,
+    "dashboard.static": PUBLIC,
+    "dashboard.index": QUEUE,
+    "dashboard.choose_desk": QUEUE,
+    "dashboard.board": QUEUE,
+    "dashboard.board_fragment": QUEUE,
+    "dashboard.events": QUEUE,
+    "dashboard.call_next": QUEUE,
+    "dashboard.act": QUEUE,
+    "dashboard.scan": QUEUE,
+}
+ROLES = ["anonymous", "officer", "supervisor", "provincial", "admin"]
+
+
+@pytest.fixture
+def world(app: Any) -> dict[str, Any]:
+    """A waiting visitor with a print job, and one account per role."""
+    with app.extensions["helpdesk"].sessions() as session:
+        ticket = checkin(session)
+        for role in ROLES[1:]:
+            make_user(session, f"akun-{role}", role=role)
+        return {
+            "token": ticket.token,
+            "visit_id": ticket.visit_id,
+            "job_id": session.scalars(select(PrintJob.id)).one(),
+        }
+
+
+def client_as(app: Any, role: str) -> Any:
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    if role != "anonymous":
+        response = client.post("/login", data={"username": f"akun-{role}", "password": "rahasia-123", "csrf_token": token})
+        assert response.status_code == 302
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/dashboard/desk", data={"desk_id": "1", "csrf_token": token})
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
+    return client
+
+
+def sample_url(rule: Any, world: dict[str, Any]) -> str:
+    values = {
+        "token": world["token"], "visit_id": world["visit_id"], "job_id": world["job_id"], "action": "recall",
+        "name": "htmx.min.js", "filename": "display.css" if rule.endpoint == "display.static" else
+        ("dashboard.css" if rule.endpoint == "dashboard.static" else "kiosk.css"),
+    }
+    return rule.build({arg: values[arg] for arg in rule.arguments})[1]
+
+
+def test_every_route_has_a_declared_audience(app: Any) -> None:
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} - set(AUDIENCE) == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_use_what(app: Any, world: dict[str, Any], role: str) -> None:
+    client = client_as(app, role)
+    # Signing out last: it ends the session the other requests rely on.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
+        audience = AUDIENCE[rule.endpoint]
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(sample_url(rule, world), method=method, buffered=not rule.endpoint.endswith("events"))
+        status = response.status_code
+        response.close()
+        where = f"{role} {method} {rule.rule}"
+        if rule.endpoint == "auth.logout" or (audience != PUBLIC and role == "anonymous"):
+            assert _to_login(response), where
+        elif audience == QUEUE and role == "provincial":
+            assert status == 403, where
+        else:  # allowed: it may still refuse bad input (400, 404, 409), but never for lack of rights
+            assert status not in (401, 403) and status < 500 and not _to_login(response), f"{where}: {status}"
+
+
+def _to_login(response: Any) -> bool:
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def test_public_pages_show_no_names_or_phone_numbers(app: Any, world: dict[str, Any]) -> None:
+    client = app.test_client()
+    for path in ("/kiosk", f"/t/{world['token']}", "/display"):
+        page = client.get(path).text
+        for secret in ("Maria", "Nenobais", "0812", "81234567890"):
+            assert secret not in page, (path, secret)

@@ -1,0 +1,160 @@
+"""The officers' dashboard through HTTP: signing in, choosing a desk, calling and serving visitors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.auth import AttemptLimiter
+from shared.models import User, Visit
+from tests.conftest import make_user
+from tests.integration.test_checkin import checkin
+
+
+def sessions(app: Any) -> Any:
+    return app.extensions["helpdesk"].sessions
+
+
+def csrf(client: Any) -> str:
+    page = client.get("/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def sign_in(client: Any, username: str = "petugas1", password: str = "rahasia-123") -> Any:
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+
+
+@pytest.fixture
+def officer(app: Any) -> User:
+    with sessions(app)() as session:
+        return make_user(session, "petugas1", name="Yohana Bria")
+
+
+@pytest.fixture
+def staff(client: Any, officer: User) -> Any:
+    """A client signed in as an officer at Meja 2, with the CSRF header htmx sends."""
+    assert sign_in(client).status_code == 302
+    token = csrf(client)
+    client.post("/dashboard/desk", data={"desk_id": "2", "csrf_token": token})
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client
+
+
+def waiting_visits(app: Any, count: int, **overrides: str) -> list[int]:
+    with sessions(app)() as session:
+        return [checkin(session, **overrides).visit_id for _ in range(count)]
+
+
+def test_signing_in_leads_to_the_desk_choice_then_the_dashboard(client: Any, officer: User) -> None:
+    assert client.get("/dashboard/").headers["Location"].startswith("/login")
+    response = sign_in(client)
+    assert response.headers["Location"] == "/dashboard/"
+    assert "Di meja mana Anda bertugas hari ini?" in client.get("/dashboard/").text
+    client.post("/dashboard/desk", data={"desk_id": "2", "csrf_token": csrf(client)})
+    page = client.get("/dashboard/").text
+    assert "Meja 2" in page and "Panggil berikutnya" in page and 'sse-connect="/dashboard/events"' in page
+
+
+def test_a_wrong_password_says_so_and_five_lock_the_account(client: Any, officer: User) -> None:
+    for _ in range(4):
+        response = sign_in(client, password="salah-sandi")
+        assert response.status_code == 401 and "Nama pengguna atau kata sandi salah." in response.text
+    locked = sign_in(client, password="salah-sandi")
+    assert "Akun dikunci 15 menit" in locked.text
+    still_locked = sign_in(client)  # even the right password waits out the lock
+    assert still_locked.status_code == 401 and "Akun dikunci" in still_locked.text
+
+
+def test_sign_in_attempts_from_one_device_are_rate_limited(client: Any, app: Any, officer: User) -> None:
+    app.extensions["login_limiter"] = AttemptLimiter(limit=3, window=300)
+    for _ in range(3):
+        assert sign_in(client, username="tidak-ada").status_code == 401
+    response = sign_in(client)
+    assert response.status_code == 429 and "Terlalu banyak percobaan masuk" in response.text
+
+
+def test_the_session_cookie_is_httponly_and_samesite(client: Any, officer: User) -> None:
+    cookie = sign_in(client).headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_state_changes_without_the_csrf_token_are_refused(staff: Any, app: Any) -> None:
+    waiting_visits(app, 1)
+    del staff.environ_base["HTTP_X_CSRF_TOKEN"]
+    response = staff.post("/dashboard/call-next")
+    assert response.status_code == 400 and "Sesi formulir kedaluwarsa" in response.text
+    with sessions(app)() as session:
+        assert session.scalars(select(Visit.status)).one() == "waiting"
+
+
+def test_call_next_serve_and_finish(staff: Any, app: Any) -> None:
+    waiting_visits(app, 2)
+    called = staff.post("/dashboard/call-next")
+    assert called.status_code == 200
+    assert "A-001" in called.text and "Maria Lodia Nenobais" in called.text and "0812-3456-7890" in called.text
+    visit_id = re.search(r"/dashboard/visits/(\d+)/start", called.text).group(1)
+    serving = staff.post(f"/dashboard/visits/{visit_id}/start")
+    assert "Sedang dilayani" in serving.text
+    done = staff.post(f"/dashboard/visits/{visit_id}/finish")
+    assert "Panggil berikutnya" in done.text
+    with sessions(app)() as session:
+        statuses = dict(session.execute(select(Visit.seq, Visit.status)).all())
+    assert statuses == {1: "done", 2: "waiting"}
+
+
+def test_an_empty_queue_says_so(staff: Any) -> None:
+    response = staff.post("/dashboard/call-next")
+    assert response.headers["HX-Retarget"] == "#flash"
+    assert "Tidak ada pengunjung yang menunggu." in response.text
+
+
+def test_a_wrong_transition_is_explained(staff: Any, app: Any) -> None:
+    (visit_id,) = waiting_visits(app, 1)
+    response = staff.post(f"/dashboard/visits/{visit_id}/finish")
+    assert response.status_code == 409 and "Tiket A-001 sedang menunggu." in response.text
+
+
+def test_the_board_lists_waiting_visitors_without_names(staff: Any, app: Any) -> None:
+    waiting_visits(app, 1)
+    waiting_visits(app, 1, priority="1")
+    board = staff.get("/dashboard/board").text
+    assert "A-001" in board and "A-002" in board and "Prioritas" in board
+    assert "Maria" not in board and "0812" not in board
+
+
+def test_a_scanned_ticket_opens_and_can_be_called_out_of_order(staff: Any, app: Any) -> None:
+    waiting_visits(app, 2)
+    with sessions(app)() as session:
+        token = session.scalars(select(Visit.token).where(Visit.seq == 2)).one()
+    opened = staff.post("/dashboard/scan", data={"code": f"http://helpdesk.test/t/{token}"})
+    assert "A-002" in opened.text and "Panggil ke meja saya" in opened.text
+    visit_id = re.search(r"/dashboard/visits/(\d+)/call", opened.text).group(1)
+    called = staff.post(f"/dashboard/visits/{visit_id}/call")
+    assert "A-002" in called.text and "Dipanggil" in called.text
+    assert staff.post("/dashboard/scan", data={"code": "not a ticket"}).status_code == 404
+
+
+def test_transfer_sends_the_visitor_to_another_desk(staff: Any, app: Any) -> None:
+    waiting_visits(app, 1)
+    called = staff.post("/dashboard/call-next")
+    visit_id = re.search(r"/dashboard/visits/(\d+)/transfer", called.text).group(1)
+    moved = staff.post(f"/dashboard/visits/{visit_id}/transfer", data={"desk_id": "3"})
+    assert "Belum ada pengunjung di meja ini." in moved.text
+    with sessions(app)() as session:
+        assert session.scalars(select(Visit.desk_id)).one() == 3
+
+
+def test_the_dashboard_stream_sends_board_and_desk_then_changes(staff: Any, app: Any) -> None:
+    response = staff.get("/dashboard/events")
+    stream = response.response
+    assert next(stream) == b"retry: 2000\n\n"
+    first = next(stream).decode() + next(stream).decode()
+    assert "event: board" in first and "event: desk" in first
+    waiting_visits(app, 1)
+    update = next(stream).decode()
+    assert update.startswith("event: board") and "A-001" in update
+    response.close()
