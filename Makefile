@@ -15,6 +15,7 @@ test: deps
 
 bench: deps
 	$(BIN)/python bench/checkin.py
+	$(BIN)/python bench/live.py
 
 db: deps
 	$(BIN)/helpdesk db upgrade

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_htmx import make_response
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -13,9 +12,9 @@ from werkzeug.wrappers import Response
 from dashboard.auth import QUEUE_ROLES, current_user, roles_required
 from dashboard.scan import token_from_scan
 from shared import calling
-from shared.board import Board, board
+from shared.board import Board, board, visit_at_desk
 from shared.calling import QueueError
-from shared.live import Frames, live_stream
+from shared.live import Frames, live_stream, shared
 from shared.models import Desk, Visit, VisitStatus
 from shared.staff import active_desks
 from shared.web import db, event_stream, gettext as _, runtime, wants_fragment
@@ -23,6 +22,7 @@ from shared.web import db, event_stream, gettext as _, runtime, wants_fragment
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.add_app_template_global(lambda status: calling.STATUS_TEXT[status], "status_text")
+AT_DESK = (VisitStatus.CALLED, VisitStatus.SERVING)
 
 
 
@@ -33,19 +33,10 @@ def my_desk() -> Desk | None:
     return desk if desk is not None and desk.active else None
 
 
-def page_state(desk: Desk) -> dict[str, Any]:
-    """Everything the dashboard shows: the board, and the visitor at this officer's desk."""
-    current = next((row for row in board_now().desks if row.desk_id == desk.id), None)
-    visit = db().get(Visit, current.visit_id) if current and current.visit_id else None
-    return {"board": board_now(), "desk": desk, "visit": visit, "desks": active_desks(db())}
-
-
-def board_now() -> Board:
-    """Today's board, computed once per request."""
-    if "board" not in g:
-        moment = runtime().now()
-        g.board = board(db(), runtime().queue.today(moment), moment)
-    return g.board
+def today_board() -> Board:
+    """Today's queue board."""
+    moment = runtime().now()
+    return board(db(), runtime().queue.today(moment), moment)
 
 
 @bp.get("/")
@@ -55,7 +46,8 @@ def index() -> str | Response:
     desk = my_desk()
     if desk is None:
         return render_template("dashboard/choose_desk.html", desks=active_desks(db()))
-    return render_template("dashboard/index.html", **page_state(desk))
+    return render_template("dashboard/index.html", board=today_board(), desk=desk,
+                           visit=visit_at_desk(db(), desk.id), desks=active_desks(db()))
 
 
 @bp.post("/desk")
@@ -73,7 +65,7 @@ def choose_desk() -> Response:
 @roles_required(*QUEUE_ROLES)
 def board_fragment() -> str:
     """The queue board: waiting visitors, counts and desks."""
-    return render_template("dashboard/_board.html", board=board_now())
+    return render_template("dashboard/_board.html", board=today_board())
 
 
 @bp.get("/events")
@@ -82,18 +74,22 @@ def events() -> Response:
     """The board and this officer's desk, pushed after every change anywhere."""
     desk_id, app = session.get("desk_id"), runtime()
 
-    def render() -> Frames:
+    def build_board() -> str:
+        moment = app.now()
         with app.sessions() as session_:
-            moment = app.now()
-            state = board(session_, app.queue.today(moment), moment)
-            desk = session_.get(Desk, desk_id) if desk_id else None
-            frames = [("board", render_template("dashboard/_board.html", board=state))]
-            if desk is not None:
-                row = next((r for r in state.desks if r.desk_id == desk.id), None)
-                visit = session_.get(Visit, row.visit_id) if row and row.visit_id else None
-                frames.append(("desk", render_template("dashboard/_my_desk.html", desk=desk, visit=visit,
-                                                       desks=active_desks(session_))))
-            return frames
+            return render_template("dashboard/_board.html", board=board(session_, app.queue.today(moment), moment))
+
+    def build_desk() -> str:
+        with app.sessions() as session_:
+            desk = session_.get(Desk, desk_id)
+            visit = visit_at_desk(session_, desk_id)
+            return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, desks=active_desks(session_))
+
+    def render() -> Frames:
+        frames = [("board", shared("dashboard-board", build_board))]
+        if desk_id:
+            frames.append(("desk", shared(("dashboard-desk", desk_id), build_desk)))
+        return frames
 
     return event_stream(live_stream(render))
 
@@ -131,7 +127,7 @@ def act(visit_id: int, action: str) -> Response | str:
         visit = handler(visit_id, desk, current_user())
     except QueueError as error:
         return flash(str(error), status=409)
-    at_my_desk = visit.desk_id == desk.id and visit.status in (VisitStatus.CALLED, VisitStatus.SERVING)
+    at_my_desk = visit.desk_id == desk.id and visit.status in AT_DESK
     return render_my_desk(desk, visit if at_my_desk else None)
 
 

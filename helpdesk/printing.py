@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, s
     listener = _listener(url, wake) if is_postgresql(url) else None
     # On PostgreSQL the printer's own events (printed, delayed) reach every web process as well.
     sessions = make_sessionmaker(engine, notify=notifier(channel_for(url))) if listener else make_sessionmaker(engine)
+    _stop_with_parent(stop, wake)
     try:
         if listener:
             listener.start()
@@ -45,6 +48,19 @@ def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, s
         if listener:
             listener.close()
         engine.dispose()
+
+
+def _stop_with_parent(stop: Wakeup, wake: Wakeup, poll_seconds: float = 1.0) -> None:
+    """Stop printing when the server that started this process is gone, even if it was killed outright."""
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while parent is not None and parent.is_alive() and not stop.is_set():
+            time.sleep(poll_seconds)
+        stop.set()
+        wake.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _listener(url: str, wake: Wakeup) -> Listener:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import socket
 import threading
@@ -67,13 +68,27 @@ def _serve(app: Flask, threads: int, streams: int, **where: Any) -> None:
     from waitress.server import create_server
 
     app.config["SSE_MAX_STREAMS"] = streams
+    _allow_open_files(threads + streams + 200)
+    # poll() has no limit on descriptor numbers; select() fails past 1023 and would take the server down.
     server = create_server(app, threads=threads + streams, connection_limit=threads + streams + 100,
-                           channel_timeout=60, ident="helpdesk", **where)
+                           channel_timeout=60, ident="helpdesk", asyncore_use_poll=hasattr(select, "poll"), **where)
     signal.signal(signal.SIGTERM, _raise_system_exit)  # waitress stops on SystemExit as it does on Ctrl-C
     try:
         server.run()
     finally:
         app.extensions["helpdesk"].close()
+
+
+def _allow_open_files(needed: int) -> None:
+    """Raise this process's open-file limit towards what its connections need (Linux defaults to 1024)."""
+    try:
+        import resource
+    except ImportError:  # Windows has no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _raise_system_exit(*_args: object) -> None:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, render_template
 from shared.board import display
 from shared.dates import clock_time, long_date
 from shared.events import Event
-from shared.live import Frames, live_stream
+from shared.live import Frames, live_stream, shared
 from shared.web import db, event_stream, runtime
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
@@ -34,10 +34,15 @@ def events() -> Response:
 
 
 def board_frames() -> Frames:
-    """The board fragment; its session is closed before the stream waits again."""
+    """The board fragment, rendered once per change for all TVs; no session is held while waiting."""
+    return [("board", shared("display-board", render_board))]
+
+
+def render_board() -> str:
+    """Today's board as HTML."""
     with runtime().sessions() as session:
         state = display(session, runtime().queue.today(runtime().now()))
-    return [("board", render_template("display/_board.html", board=state))]
+    return render_template("display/_board.html", board=state)
 
 
 def announcement(event: Event) -> Frames:

@@ -107,6 +107,13 @@ def board(session: Session, day: date, now: datetime) -> Board:
     return Board(waiting, desks, counts)
 
 
+def visit_at_desk(session: Session, desk_id: int) -> Visit | None:
+    """The visitor called to, or being served at, a desk."""
+    return session.scalar(
+        select(Visit).where(Visit.desk_id == desk_id, Visit.status.in_((VisitStatus.CALLED, VisitStatus.SERVING)))
+    )
+
+
 def _desk_row(desk: Desk, visit: Visit | None) -> DeskRow:
     if visit is None:
         return DeskRow(desk.id, desk.name, None, None, None, None, None)

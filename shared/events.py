@@ -69,6 +69,7 @@ class Broker:
     def __init__(self, feed: Callable[[Publish], Feed] | None = None) -> None:
         self._subscribers: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._sequence = 0
         self._feed = feed(self.publish) if feed is not None else None
 
     def subscribe(self) -> Subscription:
@@ -87,11 +88,19 @@ class Broker:
 
     def publish(self, events: Iterable[Event]) -> None:
         """Deliver events to every current subscriber."""
+        events = list(events)
         with self._lock:
+            self._sequence += len(events)
             subscribers = list(self._subscribers)
         for item in events:
             for subscription in subscribers:
                 subscription.put(item)
+
+    @property
+    def sequence(self) -> int:
+        """How many events this broker has delivered: a view rendered before the latest one may be stale."""
+        with self._lock:
+            return self._sequence
 
     @property
     def subscriber_count(self) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 
 from flask import current_app
 
 from shared.events import RESYNC, Event, Subscription
-from shared.web import runtime, sse
+from shared.web import language, runtime, sse
 
 Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
 
@@ -15,6 +15,12 @@ Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
 def queue_changed(event: Event) -> bool:
     """Events that change what queue screens show; a resync after lost events may change anything."""
     return event.name.startswith("visit.") or event.name == RESYNC.name
+
+
+def shared(key: Hashable, build: Callable[[], str]) -> str:
+    """A fragment rendered once per change for every stream showing it; key must name all it depends on."""
+    app = runtime()
+    return app.views.get((key, language()), app.broker.sequence, build)
 
 
 def live_stream(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import Broker
+from shared.render_cache import SharedViews
 from shared.i18n import LANGUAGES, translate
 from shared.settings import QueueSettings
 
@@ -34,6 +35,7 @@ class Runtime:
     queue: QueueSettings
     print_wake: Any  # a multiprocessing Event set when a print job is queued; None on PostgreSQL (the printer listens)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))  # tests set their own
+    views: SharedViews = field(default_factory=SharedViews)
 
     def now(self) -> datetime:
         """The server's current time: visitors and officers never supply it."""

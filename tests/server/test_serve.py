@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from printers.emulator import Emulator
-from tests.conftest import BIN, LiveServer, check_in_over_http, free_port, newest_token
+from tests.conftest import BIN, LiveServer, check_in_over_http, free_port, helpdesk_server, newest_token
 
 
 def open_stream(server: LiveServer, path: str) -> socket.socket:
@@ -114,3 +114,28 @@ def test_serve_refuses_an_empty_database_with_a_hint(tmp_path: Path) -> None:
     result = run("serve", "--port", str(free_port()), env=env)
     assert result.returncode != 0
     assert "helpdesk db upgrade" in result.stderr
+
+
+def test_the_print_process_ends_when_the_server_is_killed(tmp_path: Path) -> None:
+    with helpdesk_server(tmp_path / "server", "preview") as server:
+        children = _children(server.process.pid)
+        assert children, "the print process should be running"
+        server.process.kill()  # no clean shutdown at all
+        server.process.wait(5)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children):
+            assert time.monotonic() < deadline, "the print process outlived the server"
+            time.sleep(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"

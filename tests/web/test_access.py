@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shared.models import PrintJob, Visit
+from shared.models import PrintJob
 from tests.conftest import make_user
 from tests.integration.test_checkin import checkin
 
