@@ -20,14 +20,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from shared.models import Role, User
-from shared.staff import StaffError, authenticate
+from shared.staff import QUEUE_ROLES, StaffError, authenticate
 from shared.web import db, htmx
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 STAFF_BLUEPRINTS = {"auth", "dashboard"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-QUEUE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 View = TypeVar("View", bound=Callable[..., Any])
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_htmx import make_response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from dashboard.auth import QUEUE_ROLES, current_user, roles_required
@@ -16,7 +18,7 @@ from shared.board import Board, board, visit_at_desk
 from shared.calling import QueueError
 from shared.live import Frames, live_stream, shared
 from shared.models import Desk, Visit, VisitStatus
-from shared.staff import active_desks
+from shared.staff import active_desks, queue_officers
 from shared.web import db, event_stream, gettext as _, runtime, wants_fragment
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
@@ -47,7 +49,7 @@ def index() -> str | Response:
     if desk is None:
         return render_template("dashboard/choose_desk.html", desks=active_desks(db()))
     return render_template("dashboard/index.html", board=today_board(), desk=desk,
-                           visit=visit_at_desk(db(), desk.id), desks=active_desks(db()))
+                           visit=visit_at_desk(db(), desk.id), **transfer_choices(db()))
 
 
 @bp.post("/desk")
@@ -83,7 +85,7 @@ def events() -> Response:
         with app.sessions() as session_:
             desk = session_.get(Desk, desk_id)
             visit = visit_at_desk(session_, desk_id)
-            return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, desks=active_desks(session_))
+            return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, **transfer_choices(session_))
 
     def render() -> Frames:
         frames = [("board", shared("dashboard-board", build_board))]
@@ -113,7 +115,8 @@ ACTIONS: dict[str, Callable[..., Visit]] = {
     "no-show": lambda visit_id, desk, user: calling.mark_no_show(db(), visit_id, runtime().now()),
     "return": lambda visit_id, desk, user: calling.return_to_queue(db(), visit_id),
     "transfer": lambda visit_id, desk, user: calling.transfer(
-        db(), visit_id, request.form.get("desk_id", type=int) or 0, None, runtime().now()),
+        db(), visit_id, request.form.get("desk_id", type=int) or 0, request.form.get("officer_id", type=int),
+        runtime().now()),
 }
 
 
@@ -139,12 +142,17 @@ def scan() -> Response | str:
     visit = db().scalar(select(Visit).where(Visit.token == token)) if token else None
     if visit is None:
         return flash("Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.", status=404)
-    return render_template("dashboard/_ticket.html", visit=visit, desks=active_desks(db()))
+    return render_template("dashboard/_ticket.html", visit=visit, **transfer_choices(db()))
 
 
 def render_my_desk(desk: Desk, visit: Visit | None) -> str:
     """The officer's desk panel after an action."""
-    return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, desks=active_desks(db()))
+    return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, **transfer_choices(db()))
+
+
+def transfer_choices(session: Session) -> dict[str, list[Any]]:
+    """Where a visitor can be sent: the desks and the officers."""
+    return {"desks": active_desks(session), "officers": queue_officers(session)}
 
 
 def flash(message: str, status: int = 200) -> Response:

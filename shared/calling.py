@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from shared.checkin import default_office
 from shared.db import queue_event, write
 from shared.events import Event
-from shared.models import Desk, Visit, VisitStatus
+from shared.models import Desk, User, Visit, VisitStatus
 from shared.settings import QueueSettings
+from shared.staff import QUEUE_ROLES
 
 W, C, S, D, N = VisitStatus.WAITING, VisitStatus.CALLED, VisitStatus.SERVING, VisitStatus.DONE, VisitStatus.NO_SHOW
 
@@ -125,6 +126,10 @@ def transfer(session: Session, visit_id: int, desk_id: int, officer_id: int | No
     with write(session):
         visit = _locked(session, visit_id, (C, S))
         desk = _desk(session, desk_id)
+        if officer_id is not None and session.scalar(
+            select(User.id).where(User.id == officer_id, User.active, User.role.in_(QUEUE_ROLES))
+        ) is None:
+            raise QueueError("Petugas tidak ditemukan.")
         if desk.id == visit.desk_id and officer_id in (None, visit.officer_id):
             raise QueueError(f"Tiket {visit.number} sudah di {desk.name}.")
         _call(session, visit, desk, officer_id, now, "visit.transferred")

@@ -93,3 +93,11 @@ def ensure_desks(session: Session, count: int) -> int:
 def active_desks(session: Session) -> list[Desk]:
     """The desks officers can work at, in order."""
     return list(session.scalars(select(Desk).where(Desk.active).order_by(Desk.sort_order, Desk.id)))
+
+
+QUEUE_ROLES = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+
+
+def queue_officers(session: Session) -> list[User]:
+    """Active staff who serve visitors at desks, by name."""
+    return list(session.scalars(select(User).where(User.active, User.role.in_(QUEUE_ROLES)).order_by(User.name)))

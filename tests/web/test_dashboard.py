@@ -158,3 +158,17 @@ def test_the_dashboard_stream_sends_board_and_desk_then_changes(staff: Any, app:
     update = next(stream).decode()
     assert update.startswith("event: board") and "A-001" in update
     response.close()
+
+
+def test_transfer_to_another_officer(staff: Any, app: Any) -> None:
+    with sessions(app)() as session:
+        colleague = make_user(session, "petugas2", name="Agustinus Lake")
+    waiting_visits(app, 1)
+    called = staff.post("/dashboard/call-next")
+    assert "Agustinus Lake" in called.text
+    visit_id = re.search(r"/dashboard/visits/(\d+)/transfer", called.text).group(1)
+    staff.post(f"/dashboard/visits/{visit_id}/transfer", data={"desk_id": "2", "officer_id": str(colleague.id)})
+    with sessions(app)() as session:
+        assert session.execute(select(Visit.desk_id, Visit.officer_id)).one() == (2, colleague.id)
+    board = staff.get("/dashboard/board").text
+    assert "Agustinus Lake" in board
