@@ -8,7 +8,6 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -21,7 +20,8 @@ from werkzeug.wrappers import Response
 
 from shared.models import Role, User
 from shared.staff import QUEUE_ROLES, StaffError, authenticate
-from shared.web import db, htmx
+from shared.i18n import LANGUAGES, Refusal
+from shared.web import db, htmx, language, runtime
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -131,12 +131,13 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("auth/login.html", next=request.args.get("next", ""))
     wait = current_app.extensions["login_limiter"].retry_after(request.remote_addr or "?", time.monotonic())
     if wait:
-        message = f"Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {wait // 60 + 1} menit."
-        return render_template("auth/login.html", error=message, next=request.form.get("next", "")), 429
+        refusal = Refusal("Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.",
+                          minutes=wait // 60 + 1)
+        return render_template("auth/login.html", error=refusal.text(language()), next=request.form.get("next", "")), 429
     try:
-        user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""), datetime.now(timezone.utc))
+        user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""), runtime().now())
     except StaffError as error:
-        return render_template("auth/login.html", error=str(error), next=request.form.get("next", "")), 401
+        return render_template("auth/login.html", error=error.text(language()), next=request.form.get("next", "")), 401
     session.clear()
     session["user_id"] = user.id
     csrf_token()
@@ -148,6 +149,14 @@ def logout() -> Response:
     """Sign out."""
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def choose_language() -> Response:
+    """Switch the staff screens between Bahasa Indonesia and English, then go back."""
+    chosen = request.form.get("lang", "id")
+    session["lang"] = chosen if chosen in LANGUAGES else "id"
+    return redirect(_safe_next(request.form.get("next", "")) or url_for("dashboard.index"))
 
 
 def _safe_next(target: str) -> str | None:

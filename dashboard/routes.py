@@ -19,7 +19,7 @@ from shared.calling import QueueError
 from shared.live import Frames, live_stream, shared
 from shared.models import Desk, Visit, VisitStatus
 from shared.staff import active_desks, queue_officers
-from shared.web import db, event_stream, gettext as _, runtime, wants_fragment
+from shared.web import db, event_stream, gettext as _, language, runtime, wants_fragment
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -129,7 +129,7 @@ def act(visit_id: int, action: str) -> Response | str:
     try:
         visit = handler(visit_id, desk, current_user())
     except QueueError as error:
-        return flash(str(error), status=409)
+        return flash(error.text(language()), status=409)
     at_my_desk = visit.desk_id == desk.id and visit.status in AT_DESK
     return render_my_desk(desk, visit if at_my_desk else None)
 

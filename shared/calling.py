@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from shared.checkin import default_office
 from shared.db import queue_event, write
 from shared.events import Event
+from shared.i18n import Refusal
 from shared.models import Desk, User, Visit, VisitStatus
 from shared.settings import QueueSettings
 from shared.staff import QUEUE_ROLES
@@ -18,7 +19,7 @@ from shared.staff import QUEUE_ROLES
 W, C, S, D, N = VisitStatus.WAITING, VisitStatus.CALLED, VisitStatus.SERVING, VisitStatus.DONE, VisitStatus.NO_SHOW
 
 
-class QueueError(ValueError):
+class QueueError(Refusal):
     """The action does not fit the ticket's state; the message is for the officer."""
 
 
@@ -131,7 +132,7 @@ def transfer(session: Session, visit_id: int, desk_id: int, officer_id: int | No
         ) is None:
             raise QueueError("Petugas tidak ditemukan.")
         if desk.id == visit.desk_id and officer_id in (None, visit.officer_id):
-            raise QueueError(f"Tiket {visit.number} sudah di {desk.name}.")
+            raise QueueError("Tiket {number} sudah di {desk}.", number=visit.number, desk=desk.name)
         _call(session, visit, desk, officer_id, now, "visit.transferred")
     return visit
 
@@ -147,7 +148,7 @@ def _locked(session: Session, visit_id: int, allowed: Iterable[VisitStatus]) -> 
     if visit is None:
         raise QueueError("Tiket tidak ditemukan.")
     if visit.status not in allowed:
-        raise QueueError(f"Tiket {visit.number} {STATUS_TEXT[visit.status]}.")
+        raise QueueError("Tiket {number} {state}.", number=visit.number, state=STATUS_TEXT[visit.status])
     return visit
 
 

@@ -136,6 +136,16 @@ EN: dict[str, str] = {
     "Petugas": "Officer",
     "siapa pun di meja itu": "whoever is at that desk",
     "Petugas tidak ditemukan.": "Officer not found.",
+    "Tiket tidak ditemukan.": "Ticket not found.",
+    "Meja tidak ditemukan.": "Desk not found.",
+    "Tiket {number} {state}.": "Ticket {number} {state}.",
+    "Tiket {number} sudah di {desk}.": "Ticket {number} is already at {desk}.",
+    "Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.":
+        "The account is locked after too many failed attempts. Try again in {minutes} minutes.",
+    "Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.":
+        "The account is locked for {minutes} minutes after {failures} wrong passwords.",
+    "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.":
+        "Too many sign-in attempts from this device. Try again in {minutes} minutes.",
     "menunggu": "waiting",
     "prioritas": "priority",
     "di meja": "at desks",
@@ -148,6 +158,11 @@ EN: dict[str, str] = {
     "Akun Anda tidak berhak membuka halaman ini.": "Your account may not open this page.",
     "Sesi formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.": "This form has expired. Reload the page and try again.",
     "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
+    "Kata sandi paling sedikit {count} karakter.": "The password needs at least {count} characters.",
+    "Nama pengguna {username} sudah dipakai.": "The username {username} is taken.",
+    "Nama pengguna 3-40 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.":
+        "A username has 3-40 characters: lower-case letters, digits, full stops, underscores or hyphens.",
+    "Nama lengkap wajib diisi.": "Please enter the full name.",
     "Petugas helpdesk": "Helpdesk officer",
     "Supervisor": "Supervisor",
     "Administrator": "Administrator",
@@ -163,3 +178,15 @@ EN: dict[str, str] = {
 def translate(text: str, lang: str) -> str:
     """The text in the given language; Indonesian text is returned as it is."""
     return EN.get(text, text) if lang == "en" else text
+
+
+class Refusal(ValueError):
+    """A request that cannot be granted; its Indonesian message template is translated when shown."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template, self.params = template, params
+
+    def text(self, lang: str) -> str:
+        """The message in the given language."""
+        return translate(self.template, lang).format(**{k: translate(str(v), lang) for k, v in self.params.items()})

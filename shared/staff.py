@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shared.db import write
+from shared.i18n import Refusal
 from shared.models import Desk, Role, User
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 8
+WRONG_SIGN_IN = "Nama pengguna atau kata sandi salah."
 _USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
 # Compared against when the username is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
-class StaffError(ValueError):
+class StaffError(Refusal):
     """An account could not be created or used; the message is for the person at the screen."""
 
 
@@ -33,10 +35,10 @@ def add_user(session: Session, username: str, name: str, role: Role, password: s
     if not name.strip():
         raise StaffError("Nama lengkap wajib diisi.")
     if len(password) < MIN_PASSWORD:
-        raise StaffError(f"Kata sandi paling sedikit {MIN_PASSWORD} karakter.")
+        raise StaffError("Kata sandi paling sedikit {count} karakter.", count=MIN_PASSWORD)
     with write(session):
         if session.scalar(select(User.id).where(User.username == username)) is not None:
-            raise StaffError(f"Nama pengguna {username} sudah dipakai.")
+            raise StaffError("Nama pengguna {username} sudah dipakai.", username=username)
         user = User(username=username, name=name.strip(), role=role, password_hash=generate_password_hash(password),
                     created_at=now)
         session.add(user)
@@ -57,27 +59,29 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     with write(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower(), User.active))
         problem = _sign_in_problem(user, password, now)
-    if problem or user is None:
-        raise StaffError(problem or "Nama pengguna atau kata sandi salah.")
+    if problem is not None or user is None:
+        raise problem or StaffError(WRONG_SIGN_IN)
     return user
 
 
-def _sign_in_problem(user: User | None, password: str, now: datetime) -> str | None:
+def _sign_in_problem(user: User | None, password: str, now: datetime) -> StaffError | None:
     """Why this sign-in fails, counting the failure against the account; None if it succeeds."""
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        return "Nama pengguna atau kata sandi salah."
+        return StaffError(WRONG_SIGN_IN)
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-        return f"Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit."
+        return StaffError("Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
+                          minutes=minutes)
     if check_password_hash(user.password_hash, password):
         user.failed_logins, user.locked_until = 0, None
         return None
     user.failed_logins += 1
     if user.failed_logins < MAX_FAILED_LOGINS:
-        return "Nama pengguna atau kata sandi salah."
+        return StaffError(WRONG_SIGN_IN)
     user.failed_logins, user.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
-    return f"Akun dikunci {LOCK_MINUTES} menit karena {MAX_FAILED_LOGINS} kali salah kata sandi."
+    return StaffError("Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.",
+                      minutes=LOCK_MINUTES, failures=MAX_FAILED_LOGINS)
 
 
 def ensure_desks(session: Session, count: int) -> int:

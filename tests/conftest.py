@@ -40,6 +40,12 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 NOW = datetime(2026, 11, 28, 6, 5, tzinfo=timezone.utc)  # Saturday 14.05 WITA
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under CI every PostgreSQL test must run: a missing database URL is an error, not a skip."""
+    if os.environ.get("CI") and not PG_URL:
+        raise pytest.UsageError("CI=true but HELPDESK_TEST_DATABASE_URL is not set: the PostgreSQL tests would be skipped")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated and seeded SQLite file that each test copies."""

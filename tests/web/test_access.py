@@ -35,6 +35,7 @@ AUDIENCE = {
     "display.events": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": ANYONE_SIGNED_IN,
+    "auth.choose_language": PUBLIC,
     "dashboard.static": PUBLIC,
     "dashboard.index": QUEUE,
     "dashboard.choose_desk": QUEUE,
