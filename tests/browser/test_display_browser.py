@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from waitress import wasyncore
 
 from shared.calling import call_ticket, recall
+from tests.browser.conftest import PUSHED
 from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import checkin
 
@@ -145,7 +146,7 @@ def test_a_call_shows_at_the_desk_at_once_then_chimes_and_is_spoken_in_indonesia
     page = open_display()
     visit_id = call(app, officer, desk_id=2)
     desk = page.locator('[data-desk="Meja 2"]')
-    expect(desk.locator(".number")).to_have_text("A-001", timeout=1000)
+    expect(desk.locator(".number")).to_have_text("A-001", timeout=PUSHED)
     expect(desk).to_have_class("desk called newest flash")
     expect(page.locator("[data-waiting]")).to_have_text("0")
 
@@ -162,7 +163,7 @@ def test_a_call_shows_at_the_desk_at_once_then_chimes_and_is_spoken_in_indonesia
 def test_without_an_indonesian_voice_only_the_chime_plays(app: Any, officer: int, open_display: Any) -> None:
     page = open_display(voices=ENGLISH_ONLY)
     call(app, officer, desk_id=2)
-    expect(page.locator('[data-desk="Meja 2"] .number')).to_have_text("A-001", timeout=1000)
+    expect(page.locator('[data-desk="Meja 2"] .number')).to_have_text("A-001", timeout=PUSHED)
     page.wait_for_function("window.__oscillators > 0")
     page.wait_for_timeout(2200)  # the chime is over: speech would have started by now
     assert spoken(page) == []
@@ -180,5 +181,5 @@ def test_the_page_reconnects_after_a_server_restart_without_reloading(
     page.wait_for_function("window.__opened >= 2", timeout=10_000)
     expect(page.locator("[data-reconnecting]")).to_be_hidden()
     call(app, officer, desk_id=3)
-    expect(page.locator('[data-desk="Meja 3"] .number')).to_have_text("A-001", timeout=1000)
+    expect(page.locator('[data-desk="Meja 3"] .number')).to_have_text("A-001", timeout=PUSHED)
     assert page.evaluate("window.__sameDocument") is True
