@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -92,6 +92,16 @@ class Services:
     def database(self) -> Path:
         """The bench SQLite file."""
         return self.tmp / "bench.sqlite3"
+
+    @property
+    def server_log(self) -> Path:
+        """The server's stdout and stderr."""
+        return self.tmp / "server.log"
+
+    def check(self) -> None:
+        """Raise with the log tail if a service died."""
+        check_alive(self.server, "server", self.server_log)
+        check_alive(self.printer, "printer emulator", self.tmp / "printer.log")
 
 
 @dataclass
@@ -219,8 +229,14 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
 
 
 @contextmanager
-def services(tmp: Path, app_port: int, printer_port: int) -> Iterator[Services]:
-    """The virtual printer and the server on a fresh database, stopped on the way out."""
+def services(
+    tmp: Path, app_port: int, printer_port: int, serve_args: Sequence[str] = (),
+    prepare: Callable[[dict[str, str]], None] | None = None,
+) -> Iterator[Services]:
+    """The virtual printer and the server on a fresh database, stopped on the way out.
+
+    serve_args go to `helpdesk serve`; prepare(env) runs after seeding, before the server starts.
+    """
     printer = server = None
     try:
         printer_log = tmp / "printer.log"
@@ -230,17 +246,17 @@ def services(tmp: Path, app_port: int, printer_port: int) -> Iterator[Services]:
         env = server_env(tmp, app_port, printer_port)
         run_step([HELPDESK, "db", "upgrade"], env)
         run_step([HELPDESK, "seed"], env)
-        server_log = tmp / "server.log"
-        server = spawn([HELPDESK, "serve", "--host", HOST, "--port", str(app_port)], env, server_log)
-        wait_until(lambda: kiosk_answers(app_port), server, "server", server_log)
+        if prepare is not None:
+            prepare(env)
+        server = spawn([HELPDESK, "serve", "--host", HOST, "--port", str(app_port), *serve_args], env, tmp / "server.log")
+        wait_until(lambda: kiosk_answers(app_port), server, "server", tmp / "server.log", timeout=60)
+        running = Services(tmp, printer, server, app_port)
         try:
-            yield Services(tmp, printer, server, app_port)
+            yield running
         except Exception:
-            check_alive(server, "server", server_log)  # a dead server explains the failure better
-            check_alive(printer, "printer emulator", printer_log)
+            running.check()  # a dead server explains the failure better
             raise
-        check_alive(server, "server", server_log)
-        check_alive(printer, "printer emulator", printer_log)
+        running.check()
     finally:
         stop(server)
         stop(printer)

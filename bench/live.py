@@ -29,9 +29,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -47,21 +46,15 @@ from checkin import (  # noqa: E402 - after the path set-up
     ROOT,
     BenchError,
     Kiosk,
-    check_alive,
+    Services,
     cpu_seconds,
     form_fields,
     free_port,
-    kiosk_answers,
     log_tail,
     machine,
-    port_open,
     read_db,
-    run_step,
-    server_env,
-    spawn,
-    stop,
+    services,
     summary,
-    wait_until,
 )
 
 GOAL_P95_MS = {100: 250.0, 1000: 1000.0}  # p95 delay goal per subscriber count
@@ -177,66 +170,12 @@ def memory(pid: int) -> dict[str, Any]:
     return {"serve": one(pid) | {"rss_by_kind_mb": rss_breakdown(pid)}, "children": [one(child) for child in descendants(pid)]}
 
 
-@dataclass
-class LiveServices:
-    """The running printer emulator and server on their temporary database."""
-
-    tmp: Path
-    printer: subprocess.Popen[bytes]
-    server: subprocess.Popen[bytes]
-    app_port: int
-
-    @property
-    def server_log(self) -> Path:
-        """The server's stdout and stderr."""
-        return self.tmp / "server.log"
-
-    def check(self) -> None:
-        """Raise with the log tail if a service died."""
-        check_alive(self.server, "server", self.server_log)
-        check_alive(self.printer, "printer emulator", self.tmp / "printer.log")
-
-
 def add_officer(env: dict[str, str]) -> None:
     """Create the officer account who calls visitors."""
     args = [HELPDESK, "officer", "add", OFFICER, "--name", "Petugas Bench", "--role", "officer", "--password-stdin"]
     done = subprocess.run(args, cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True)
     if done.returncode:
         raise BenchError(f"{shlex.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-
-
-@contextmanager
-def live_services(tmp: Path, app_port: int, printer_port: int, threads: int, streams: int) -> Iterator[LiveServices]:
-    """Printer emulator and `helpdesk serve --streams` on a fresh database; everything stopped on the way out."""
-    printer = server = None
-    children: list[int] = []
-    try:
-        printer_log = tmp / "printer.log"
-        printer = spawn([HELPDESK, "printer", "emulate", "--host", HOST, "--port", str(printer_port),
-                         "--out", str(tmp / "printer"), "--no-pictures"], dict(os.environ), printer_log)
-        wait_until(lambda: port_open(printer_port), printer, "printer emulator", printer_log)
-        env = server_env(tmp, app_port, printer_port)
-        run_step([HELPDESK, "db", "upgrade"], env)
-        run_step([HELPDESK, "seed"], env)
-        add_officer(env)
-        server_log = tmp / "server.log"
-        with open(server_log, "wb") as out:
-            server = subprocess.Popen(
-                [HELPDESK, "serve", "--host", HOST, "--port", str(app_port), "--threads", str(threads), "--streams", str(streams)],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
-        wait_until(lambda: kiosk_answers(app_port), server, "server", server_log, timeout=60)
-        children = descendants(server.pid)
-        yield LiveServices(tmp, printer, server, app_port)
-    finally:
-        if server is not None:
-            children = sorted(set(children) | set(descendants(server.pid)))
-        stop(server)
-        stop(printer)
-        for pid in children:  # the print process, should the server have died without stopping it
-            try:
-                os.kill(pid, 9)
-            except OSError:
-                pass
 
 
 # -- the SSE client: one thread, non-blocking sockets, selectors -----------------------------------
@@ -623,7 +562,7 @@ def plan_streams(subscribers: int, dashboards: int, phones: int, officer: Office
     return streams
 
 
-def run_events(client: Client, services: LiveServices, plan: list[str], kiosk: Kiosk, officer: Officer,
+def run_events(client: Client, services: Services, plan: list[str], kiosk: Kiosk, officer: Officer,
                args: argparse.Namespace) -> list[Triggered]:
     """Trigger each event, wait until every open subscriber that should see it has, then a quiet gap."""
     done: list[Triggered] = []
@@ -737,8 +676,9 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
     streams_limit = args.streams or subscribers + 50
     app_port, printer_port = free_port(), free_port()
     result.update({"server_streams": streams_limit, "server_threads": args.threads})
-    with live_services(tmp, app_port, printer_port, args.threads, streams_limit) as services:
-        pid = services.server.pid
+    serve_args = ["--threads", str(args.threads), "--streams", str(streams_limit)]
+    with services(tmp, app_port, printer_port, serve_args, prepare=add_officer) as running:
+        pid = running.server.pid
         form = urlencode(form_fields())
         kiosk, officer = Kiosk(app_port, form), Officer(app_port)
         officer.sign_in()
@@ -757,7 +697,7 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
         result["streams"] = dict(Counter(s.kind for s in streams))
         try:
             print(f"  S={subscribers}: opening {subscribers} streams ...", file=sys.stderr)
-            open_s = client.open(streams, args.max_pending, args.open_timeout, services.check)
+            open_s = client.open(streams, args.max_pending, args.open_timeout, running.check)
             result["open"] = {"seconds": round(open_s, 3), **stream_states(streams),
                               "connect_to_first_frame_ms": summary([(s.ready_at - s.started_at) * 1000 for s in streams
                                                                     if s.ready_at is not None and s.started_at is not None])}
@@ -772,22 +712,22 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
             print(f"  S={subscribers}: {args.events} events ...", file=sys.stderr)
             cpu_before = cpu_seconds(pid)
             started = time.time()
-            events = run_events(client, services, plan, kiosk, officer, args)
+            events = run_events(client, running, plan, kiosk, officer, args)
             wall = time.time() - started
             cpu_after = cpu_seconds(pid)
             result["memory_after_events"] = memory(pid)
             groups, missed, other = delays(client, events)
             result["after_events"] = stream_states(streams)
         except BenchError:
-            alive = services.server.poll() is None
+            alive = running.server.poll() is None
             result["failed_with"] = stream_states(streams) | {"server_fds": memory(pid)["serve"]["fds"] if alive else None,
-                                                              "server_exit_code": services.server.poll()}
+                                                              "server_exit_code": running.server.poll()}
             raise
         finally:
             kiosk.close()
             client.close_all()
-            result["server_problems"] = server_problems(services.server_log)
-        services.check()
+            result["server_problems"] = server_problems(running.server_log)
+        running.check()
 
     complete = [e.complete_ms for e in events if e.complete_ms is not None]
     result["events"] = {
