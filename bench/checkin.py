@@ -673,10 +673,10 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def save(report: Report) -> Path:
-    """Write the report as JSON into bench/out."""
+def save(report: Any, name: str = "checkin") -> Path:
+    """Write a report (a dataclass) as JSON into bench/out."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / f"checkin-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path = OUT_DIR / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
     return path
 

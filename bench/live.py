@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import errno
 import http.client
-import json
 import os
 import re
 import resource
@@ -42,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/checkin.py, al
 from checkin import (  # noqa: E402 - after the path set-up
     HELPDESK,
     HOST,
-    OUT_DIR,
     ROOT,
     BenchError,
     Kiosk,
@@ -54,6 +52,7 @@ from checkin import (  # noqa: E402 - after the path set-up
     machine,
     read_db,
     services,
+    save,
     summary,
 )
 
@@ -268,26 +267,24 @@ class Client:
     def close_all(self) -> None:
         """Close every connection."""
         for stream in self.streams:
-            if stream.sock is not None:
-                try:
-                    self.selector.unregister(stream.sock)
-                except (KeyError, ValueError):
-                    pass
-                stream.sock.close()
-                stream.sock = None
+            self._disconnect(stream)
         self.selector.close()
 
     def _fail(self, stream: Stream, state: str, error: str) -> None:
         if stream.state == "connecting":
             self.connecting -= 1
         stream.state, stream.error = state, error
-        if stream.sock is not None:
-            try:
-                self.selector.unregister(stream.sock)
-            except (KeyError, ValueError):
-                pass
-            stream.sock.close()
-            stream.sock = None
+        self._disconnect(stream)
+
+    def _disconnect(self, stream: Stream) -> None:
+        if stream.sock is None:
+            return
+        try:
+            self.selector.unregister(stream.sock)
+        except (KeyError, ValueError):
+            pass
+        stream.sock.close()
+        stream.sock = None
 
     # I/O
 
@@ -901,14 +898,6 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def save(report: Report) -> Path:
-    """Write the report as JSON into bench/out."""
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUT_DIR / f"live-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
-    return path
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -964,7 +953,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(tmp, ignore_errors=True)
     judge(report)
     print(render_report(report))
-    print(f"\nJSON: {save(report).relative_to(ROOT)}")
+    print(f"\nJSON: {save(report, 'live').relative_to(ROOT)}")
     if any("error" in run for run in report.runs):
         return 2
     return 1 if any(run["events"]["missed"] for run in report.runs) else 0
