@@ -51,8 +51,8 @@ from checkin import (  # noqa: E402 - after the path set-up
     log_tail,
     machine,
     read_db,
-    services,
     save,
+    services,
     summary,
 )
 

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from checkin import CONSENT_FIELD, TICKET_NUMBER, form_fields  # bench/checkin.py, beside this file
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from checkin import CONSENT_FIELD, TICKET_NUMBER, form_fields  # bench/checkin.py, beside this file
 from helpdesk import create_app
 from printers.outbox import PrinterSettings, render
 from shared import migrate

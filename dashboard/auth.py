@@ -18,9 +18,9 @@ from flask_htmx import make_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from shared.models import Role, User
-from shared.staff import QUEUE_ROLES, StaffError, authenticate
 from shared.i18n import LANGUAGES, Refusal
+from shared.models import Role, User
+from shared.staff import StaffError, authenticate
 from shared.web import db, htmx, language, runtime
 
 bp = Blueprint("auth", __name__, template_folder="templates")

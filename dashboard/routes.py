@@ -11,21 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from dashboard.auth import QUEUE_ROLES, current_user, roles_required
+from dashboard.auth import current_user, roles_required
 from dashboard.scan import token_from_scan
 from shared import calling
-from shared.board import Board, board, visit_at_desk
+from shared.board import AT_DESK, Board, board, visit_at_desk
 from shared.calling import QueueError
 from shared.live import Frames, live_stream, shared
-from shared.models import Desk, Visit, VisitStatus
-from shared.staff import active_desks, queue_officers
-from shared.web import db, event_stream, gettext as _, language, runtime, wants_fragment
+from shared.models import Desk, Visit
+from shared.staff import QUEUE_ROLES, active_desks, queue_officers
+from shared.web import db, event_stream, language, runtime, wants_fragment
+from shared.web import gettext as _
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.add_app_template_global(lambda status: calling.STATUS_TEXT[status], "status_text")
-AT_DESK = (VisitStatus.CALLED, VisitStatus.SERVING)
-
 
 
 def my_desk() -> Desk | None:

@@ -21,7 +21,6 @@ from shared.pg_events import Listener, channel_for, is_postgresql, notifier
 from shared.settings import QueueSettings
 from shared.web import Runtime, close_db, gettext, htmx, language
 
-
 # Imported by name when the app is built, so importing this module stays free of side effects.
 BLUEPRINTS = (
     "helpdesk.assets:bp",

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    url_for,
+)
 
 from kiosk.forms import CheckinForm
 from kiosk.live import status_stream

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 

@@ -6,8 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from PIL import Image
 from sqlalchemy import select, update

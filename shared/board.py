@@ -18,6 +18,7 @@ from shared.staff import active_desks
 STANDARD_WAIT_MINUTES = 5
 LATE_WAIT_MINUTES = 15
 RECENT_CALLS = 6
+AT_DESK = (VisitStatus.CALLED, VisitStatus.SERVING)  # a visit that occupies its desk
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def board(session: Session, day: date, now: datetime) -> Board:
         for v in visits
         if v.status == VisitStatus.WAITING
     ]
-    at_desk = {v.desk_id: v for v in visits if v.status in (VisitStatus.CALLED, VisitStatus.SERVING)}
+    at_desk = {v.desk_id: v for v in visits if v.status in AT_DESK}
     desks = [_desk_row(desk, at_desk.get(desk.id)) for desk in active_desks(session)]
     statuses = Counter(v.status for v in visits)
     counts = {
@@ -110,7 +111,7 @@ def board(session: Session, day: date, now: datetime) -> Board:
 def visit_at_desk(session: Session, desk_id: int) -> Visit | None:
     """The visitor called to, or being served at, a desk."""
     return session.scalar(
-        select(Visit).where(Visit.desk_id == desk_id, Visit.status.in_((VisitStatus.CALLED, VisitStatus.SERVING)))
+        select(Visit).where(Visit.desk_id == desk_id, Visit.status.in_(AT_DESK))
     )
 
 
@@ -131,7 +132,7 @@ def display(session: Session, day: date) -> Display:
         calls.where(today, Visit.called_at.is_not(None)).order_by(Visit.called_at.desc(), Visit.id.desc()).limit(RECENT_CALLS)
     ).all()
     at_desks = session.execute(
-        calls.where(today, Visit.status.in_((VisitStatus.CALLED, VisitStatus.SERVING))).order_by(Visit.called_at)
+        calls.where(today, Visit.status.in_(AT_DESK)).order_by(Visit.called_at)
     ).all()
     current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in at_desks}
     waiting = session.scalar(select(func.count()).select_from(Visit).where(today, Visit.status == VisitStatus.WAITING))

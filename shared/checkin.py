@@ -15,7 +15,12 @@ from shared.db import queue_event, write
 from shared.events import Event
 from shared.models import Consent, Office, Party, PrintJob, Signature, Topic, Visit
 from shared.settings import QueueSettings
-from shared.tickets import estimated_wait_minutes, next_number, prefix_for, waiting_ahead
+from shared.tickets import (
+    estimated_wait_minutes,
+    next_number,
+    prefix_for,
+    waiting_ahead,
+)
 
 
 class NoOfficeError(RuntimeError):

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import Broker
-from shared.render_cache import SharedViews
 from shared.i18n import LANGUAGES, translate
+from shared.render_cache import SharedViews
 from shared.settings import QueueSettings
 
 htmx = HTMX()

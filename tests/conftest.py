@@ -15,13 +15,13 @@ import sys
 import time
 import urllib.request
 import uuid
-from urllib.parse import urlencode
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image, ImageDraw

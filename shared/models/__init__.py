@@ -4,7 +4,14 @@ from shared.db import Base
 from shared.models.printing import PrintJob, PrintStatus
 from shared.models.reference import Office, Party, Topic
 from shared.models.staff import Desk, Role, User
-from shared.models.visits import Consent, DailyCounter, Signature, Visit, VisitorType, VisitStatus
+from shared.models.visits import (
+    Consent,
+    DailyCounter,
+    Signature,
+    Visit,
+    VisitorType,
+    VisitStatus,
+)
 
 __all__ = [
     "Base",

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_kiosk_browser import fill_in_the_form
 from tests.browser.conftest import PUSHED
+from tests.browser.test_kiosk_browser import fill_in_the_form
 from tests.conftest import BIN, LiveServer
 
 # Records what the TV would say instead of speaking, with an Indonesian voice available.

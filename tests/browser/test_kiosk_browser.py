@@ -14,7 +14,6 @@ from playwright.sync_api import Page, expect
 from tests.conftest import LiveServer
 
 
-
 def tap_keys(page: Page, text: str) -> None:
     """Type on the on-screen keyboard, one key at a time, as a finger would."""
     for char in text:
