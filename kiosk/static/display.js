@@ -5,12 +5,13 @@
   var NOTE_GAP = 0.4;
   var NOTE_LENGTH = 1.0;
   var SPEECH_LIMIT_MS = 20000;
+  var FLASH_MS = 3000; // display.css: six 0.5 s blinks
 
   var soundOn = false; // browsers refuse to play sound before the first touch
   var audio = null;
   var queue = [];
   var playing = false;
-  var pendingFlash = [];
+  var flashing = []; // calls whose desk card is flashing, or waits for the board that shows it
 
   function wait(ms) {
     return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
@@ -96,9 +97,13 @@
       .then(playNext);
   }
 
-  function flash(card) {
+  // A card flashes for FLASH_MS after its call. A board frame that arrives meanwhile (another desk's call, a
+  // printed ticket) replaces the card, so the flash is put back on the new card where it left off.
+  function flash(entry, card) {
+    if (entry.started === null) entry.started = Date.now();
     card.classList.remove("flash");
     void card.offsetWidth; // restart the animation when the same desk is called again
+    card.style.animationDelay = -(Date.now() - entry.started) + "ms";
     card.classList.add("flash");
   }
 
@@ -108,21 +113,28 @@
     });
   }
 
+  function showFlashes() {
+    var now = Date.now();
+    flashing = flashing.filter(function (entry) {
+      var card = cardShowing(entry.call);
+      if (entry.started === null) {
+        if (card) flash(entry, card);
+        return card || now - entry.arrived < FLASH_MS; // a board that never shows the call is not waited for
+      }
+      if (now - entry.started >= FLASH_MS) return false;
+      if (card && !card.classList.contains("flash")) flash(entry, card);
+      return true;
+    });
+  }
+
   function announce(call) {
-    var card = cardShowing(call);
-    if (card) flash(card); // a recall leaves the board as it is, so no new board follows it
-    else pendingFlash.push(call); // a call arrives just before the board that shows it
+    // A recall flashes again from the start; a call arriving just before the board that shows it waits for it.
+    flashing = flashing.filter(function (entry) { return entry.call.desk !== call.desk; });
+    flashing.push({ call: call, arrived: Date.now(), started: null });
+    showFlashes();
     if (!soundOn) return; // the call is shown, not saved up to be played all at once after the touch
     queue.push(call);
     if (!playing) playNext();
-  }
-
-  function flashArrived() {
-    pendingFlash.forEach(function (call) {
-      var card = cardShowing(call);
-      if (card) flash(card);
-    });
-    pendingFlash = [];
   }
 
   function enableSound(overlay) {
@@ -144,7 +156,7 @@
     startClock();
   });
   document.addEventListener("sse:announce", function (event) { announce(JSON.parse(event.detail.data)); });
-  document.addEventListener("htmx:afterSwap", flashArrived);
+  document.addEventListener("htmx:afterSwap", showFlashes);
   document.addEventListener("htmx:sseError", function () {
     document.querySelector("[data-reconnecting]").hidden = false;
   });

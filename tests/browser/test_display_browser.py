@@ -160,6 +160,21 @@ def test_a_call_shows_at_the_desk_at_once_then_chimes_and_is_spoken_in_indonesia
     assert SENTENCE in spoken(page)[1]["text"]
 
 
+def test_the_flash_outlasts_a_board_that_arrives_while_it_runs(app: Any, officer: int, open_display: Any) -> None:
+    page = open_display()
+    call(app, officer, desk_id=2)
+    desk = page.locator('[data-desk="Meja 2"]')
+    expect(desk).to_have_class("desk called newest flash", timeout=PUSHED)
+    started = page.evaluate("performance.now()")
+
+    with app.extensions["helpdesk"].sessions() as session:
+        checkin(session)  # a new board frame replaces every card
+    expect(page.locator("[data-waiting]")).to_have_text("1", timeout=PUSHED)
+    if page.evaluate("performance.now()") - started < 2500:  # still within the three-second flash
+        expect(desk).to_have_class("desk called newest flash", timeout=100)
+        assert float(desk.evaluate("card => parseFloat(card.style.animationDelay)")) < 0  # continues, not restarts
+
+
 def test_without_an_indonesian_voice_only_the_chime_plays(app: Any, officer: int, open_display: Any) -> None:
     page = open_display(voices=ENGLISH_ONLY)
     call(app, officer, desk_id=2)
