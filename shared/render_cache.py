@@ -10,10 +10,8 @@ from dataclasses import dataclass
 
 @dataclass
 class _Entry:
-    sequence: int
-    rendered_at: float
-    html: str
-    lock: threading.Lock
+    view: tuple[int, float, str]  # (sequence, rendered at, html), replaced whole so a reader never sees a mix
+    lock: threading.Lock  # held while building, so one stream renders and the others wait for it
 
 
 class SharedViews:
@@ -31,24 +29,36 @@ class SharedViews:
         self._guard = threading.Lock()
 
     def get(self, key: Hashable, sequence: int, build: Callable[[], str]) -> str:
-        """The view rendered at this sequence number (or later), building it if nobody has yet."""
+        """The view rendered at this sequence number (or later), building it if nobody has yet.
+
+        A fresh view is read without the lock: a thousand streams queueing on one lock would be woken one
+        at a time, and the last TV would wait for all the others.
+        """
         entry = self._entry(key)
+        if self._fresh(entry.view, sequence):
+            return entry.view[2]
         with entry.lock:
-            now = time.monotonic()
-            if entry.sequence < sequence or now - entry.rendered_at >= self.max_age or not entry.html:
-                entry.html, entry.sequence, entry.rendered_at = build(), sequence, now
-            return entry.html
+            if not self._fresh(entry.view, sequence):
+                entry.view = (sequence, time.monotonic(), build())
+            return entry.view[2]
+
+    def _fresh(self, view: tuple[int, float, str], sequence: int) -> bool:
+        built_for, rendered_at, html = view
+        return bool(html) and built_for >= sequence and time.monotonic() - rendered_at < self.max_age
 
     def _entry(self, key: Hashable) -> _Entry:
+        entry = self._entries.get(key)  # a dict read is atomic; only adding an entry takes the guard
+        if entry is not None:
+            return entry
         with self._guard:
             entry = self._entries.get(key)
             if entry is None:
                 if len(self._entries) >= self.max_entries:
                     self._forget_old()
-                entry = self._entries[key] = _Entry(-1, 0.0, "", threading.Lock())
+                entry = self._entries[key] = _Entry((-1, 0.0, ""), threading.Lock())
             return entry
 
     def _forget_old(self) -> None:
         cutoff = time.monotonic() - self.max_age
-        for key in [k for k, e in self._entries.items() if e.rendered_at < cutoff and not e.lock.locked()]:
+        for key in [k for k, e in self._entries.items() if e.view[1] < cutoff and not e.lock.locked()]:
             del self._entries[key]
