@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from flask import render_template
 
-from shared.live import Frames, live_stream, shared
-from shared.visit_status import public_status
+from shared.live import Frames, live_stream, shared, shared_data
+from shared.visit_status import PublicStatus, public_status, public_statuses
 from shared.web import runtime
 
 
@@ -15,8 +15,10 @@ def status_stream(token: str) -> Iterator[str]:
     """Server-sent events with one ticket's state, for the page behind the QR code."""
 
     def build() -> str:
-        with runtime().sessions() as session:
-            state = public_status(session, token)
+        state = shared_data("public-statuses", todays_statuses).get(token)
+        if state is None:  # a ticket from an earlier day
+            with runtime().sessions() as session:
+                state = public_status(session, token)
         return render_template("kiosk/_status.html", state=state) if state else ""
 
     def render() -> Frames:
@@ -24,3 +26,10 @@ def status_stream(token: str) -> Iterator[str]:
         return [("status", html)] if html else []
 
     return live_stream(render)
+
+
+def todays_statuses() -> dict[str, PublicStatus]:
+    """Every ticket of today, loaded once per change for all open phones instead of once per phone."""
+    app = runtime()
+    with app.sessions() as session:
+        return public_statuses(session, app.queue.today(app.now()))

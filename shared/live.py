@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
+from typing import TypeVar
 
 from flask import current_app
 
@@ -10,6 +11,7 @@ from shared.events import RESYNC, Event, Subscription
 from shared.web import language, runtime, sse
 
 Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
+T = TypeVar("T")
 
 
 def queue_changed(event: Event) -> bool:
@@ -19,8 +21,13 @@ def queue_changed(event: Event) -> bool:
 
 def shared(key: Hashable, build: Callable[[], str]) -> str:
     """A fragment rendered once per change for every stream showing it; key must name all it depends on."""
+    return shared_data((key, language()), build)
+
+
+def shared_data(key: Hashable, build: Callable[[], T]) -> T:
+    """Data loaded once per change for every stream that needs it, such as all tickets' states for the phones."""
     app = runtime()
-    return app.views.get((key, language()), app.broker.sequence, build)
+    return app.views.get(key, app.broker.sequence, build)
 
 
 def live_stream(

@@ -6,11 +6,14 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
 class _Entry:
-    view: tuple[int, float, str]  # (sequence, rendered at, html), replaced whole so a reader never sees a mix
+    view: tuple[int, float, Any]  # (sequence, built at, value), replaced whole so a reader never sees a mix
     lock: threading.Lock  # held while building, so one stream renders and the others wait for it
 
 
@@ -28,8 +31,8 @@ class SharedViews:
         self._entries: dict[Hashable, _Entry] = {}
         self._guard = threading.Lock()
 
-    def get(self, key: Hashable, sequence: int, build: Callable[[], str]) -> str:
-        """The view rendered at this sequence number (or later), building it if nobody has yet.
+    def get(self, key: Hashable, sequence: int, build: Callable[[], T]) -> T:
+        """The view (HTML, or data many views share) built at this sequence number or later; built if nobody has yet.
 
         A fresh view is read without the lock: a thousand streams queueing on one lock would be woken one
         at a time, and the last TV would wait for all the others.
@@ -42,9 +45,9 @@ class SharedViews:
                 entry.view = (sequence, time.monotonic(), build())
             return entry.view[2]
 
-    def _fresh(self, view: tuple[int, float, str], sequence: int) -> bool:
-        built_for, rendered_at, html = view
-        return bool(html) and built_for >= sequence and time.monotonic() - rendered_at < self.max_age
+    def _fresh(self, view: tuple[int, float, Any], sequence: int) -> bool:
+        built_for, built_at, _value = view
+        return built_for >= sequence and time.monotonic() - built_at < self.max_age
 
     def _entry(self, key: Hashable) -> _Entry:
         entry = self._entries.get(key)  # a dict read is atomic; only adding an entry takes the guard
@@ -55,7 +58,7 @@ class SharedViews:
             if entry is None:
                 if len(self._entries) >= self.max_entries:
                     self._forget_old()
-                entry = self._entries[key] = _Entry((-1, 0.0, ""), threading.Lock())
+                entry = self._entries[key] = _Entry((-1, 0.0, None), threading.Lock())
             return entry
 
     def _forget_old(self) -> None:

@@ -1,0 +1,36 @@
+"""What visitors' phones see: one ticket at a time, and every ticket of the day at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from shared import calling
+from shared.models import VisitStatus
+from shared.visit_status import public_status, public_statuses
+from tests.conftest import NOW, make_user
+from tests.integration.test_checkin import SETTINGS, checkin
+
+
+def test_the_days_statuses_in_one_query_match_each_ticket_looked_up_alone(session: Session) -> None:
+    yesterday = checkin(session, NOW - timedelta(days=1))
+    names = ["Ani", "Budi", "Citra", "Dewi", "Eko", "Fransiska Nomleni", "Gabriel Tefa"]
+    tickets = [checkin(session, priority="1" if n in (2, 5) else "", name=name) for n, name in enumerate(names)]
+    officer = make_user(session).id
+    called = calling.call_next(session, 1, officer, SETTINGS, NOW)  # the first priority visitor
+    served = calling.call_ticket(session, tickets[0].visit_id, 2, officer, NOW)
+    calling.start_service(session, served.id, officer, NOW)
+    calling.finish(session, calling.call_ticket(session, tickets[1].visit_id, 3, officer, NOW).id, NOW)
+
+    statuses = public_statuses(session, SETTINGS.today(NOW))
+
+    assert set(statuses) == {ticket.token for ticket in tickets}  # yesterday's ticket is looked up alone
+    assert statuses == {ticket.token: public_status(session, ticket.token) for ticket in tickets}
+    assert called is not None and statuses[tickets[2].token].status == VisitStatus.CALLED
+    assert statuses[tickets[2].token].desk == "Meja 1" and statuses[tickets[0].token].desk == "Meja 2"
+    waiting = {ticket.number: statuses[ticket.token].ahead for ticket in tickets
+               if statuses[ticket.token].status == VisitStatus.WAITING}
+    assert waiting == {"A-006": 0, "A-004": 1, "A-005": 2, "A-007": 3}  # the priority visitor first
+    assert statuses[tickets[6].token].masked_name == "G*** T***"
+    assert public_status(session, yesterday.token) is not None
