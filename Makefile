@@ -16,6 +16,7 @@ test: deps
 bench: deps
 	$(BIN)/python bench/checkin.py
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/live.py --subscribers 1000 --phones 900
 
 db: deps
 	$(BIN)/helpdesk db upgrade
