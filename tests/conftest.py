@@ -268,13 +268,19 @@ def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), 
             process.wait(20)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextmanager
+def serve_with_printer(folder: Path) -> Iterator[LiveServer]:
     """The product as an operator runs it: migrated, seeded, served by waitress, printing over TCP."""
-    folder = tmp_path_factory.mktemp("live")
     with Emulator("127.0.0.1", 0, folder / "printer") as printer:
         with helpdesk_server(folder, f"tcp://127.0.0.1:{printer.port}", KIOSK_IDLE_SECONDS="10") as server:
             yield LiveServer(**vars(server), printer=printer)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One served product for the tests that don't mind what others left in its queue."""
+    with serve_with_printer(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 def check_in_over_http(server: Server, **form: str) -> str:

@@ -39,17 +39,17 @@
   // --- On-screen keyboard: letters for names, a keypad for phone numbers.
   var keyboard = null;
   var activeInput = null;
+  var letters = ["q w e r t y u i o p {bksp}", "a s d f g h j k l '", "{shift} z x c v b n m , . -", "{space} {done}"];
   var layouts = {
-    text: {
-      default: [
-        "Q W E R T Y U I O P {bksp}",
-        "A S D F G H J K L '",
-        "Z X C V B N M , . -",
-        "{space} {done}",
-      ],
-    },
+    text: { default: letters, shift: letters.map(function (row) { return row.replace(/(^| )([a-z])(?= |$)/g, function (key) { return key.toUpperCase(); }); }) },
     phone: { default: ["1 2 3", "4 5 6", "7 8 9", "+ 0 {bksp}", "{done}"] },
   };
+
+  // Names are written "Maria Lodia Nenobais": a capital at the start of each word, small letters after it,
+  // as a phone keyboard does. Shift changes the next letter only.
+  function lettersFor(value) {
+    return value === "" || /[\s'.-]$/.test(value) ? "shift" : "default";
+  }
   var keyboardPanel = document.getElementById("keyboard");
 
   function makeKeyboard() {
@@ -57,17 +57,21 @@
     if (!Keyboard) return null;
     return new Keyboard(".simple-keyboard", {
       layout: layouts.text,
-      display: { "{bksp}": "\u232B", "{space}": "spasi / space", "{done}": "\u2714 OK" },
-      buttonTheme: [{ class: "key-done", buttons: "{done}" }],
+      display: { "{bksp}": "\u232B", "{shift}": "\u21E7", "{space}": "spasi / space", "{done}": "\u2714 OK" },
+      buttonTheme: [{ class: "key-done", buttons: "{done}" }, { class: "key-shift", buttons: "{shift}" }],
       preventMouseDownDefault: true,
       stopMouseDownPropagation: true,
       onChange: function (value) {
         if (!activeInput) return;
         activeInput.value = value.slice(0, activeInput.maxLength > 0 ? activeInput.maxLength : value.length);
         activeInput.dispatchEvent(new Event("input", { bubbles: true }));
+        if (activeInput.dataset.keyboard !== "phone") keyboard.setOptions({ layoutName: lettersFor(activeInput.value) });
       },
       onKeyPress: function (button) {
         if (button === "{done}") hideKeyboard();
+        if (button === "{shift}") {
+          keyboard.setOptions({ layoutName: keyboard.options.layoutName === "shift" ? "default" : "shift" });
+        }
       },
     });
   }
@@ -79,7 +83,11 @@
     activeInput = input;
     input.classList.add("active");
     var kind = input.dataset.keyboard === "phone" ? "phone" : "text";
-    keyboard.setOptions({ layout: layouts[kind], theme: "hg-theme-default" + (kind === "phone" ? " keypad" : "") });
+    keyboard.setOptions({
+      layout: layouts[kind],
+      layoutName: kind === "phone" ? "default" : lettersFor(input.value),
+      theme: "hg-theme-default" + (kind === "phone" ? " keypad" : ""),
+    });
     keyboard.setInput(input.value);
     keyboardPanel.querySelector(".keyboard-target").textContent =
       (input.closest("label") && input.closest("label").querySelector(".label") || {}).textContent || "";

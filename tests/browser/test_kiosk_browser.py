@@ -9,16 +9,23 @@ from typing import Any
 
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import LiveServer
 
 
+def key(page: Page, name: str) -> Locator:
+    """A key of the on-screen keyboard as it is shown now."""
+    return page.locator(f'.simple-keyboard [data-skbtn="{name}"]')
+
+
 def tap_keys(page: Page, text: str) -> None:
-    """Type on the on-screen keyboard, one key at a time, as a finger would."""
+    """Type on the on-screen keyboard, one key at a time, as a finger would: shift when the letter isn't shown."""
     for char in text:
-        key = "{space}" if char == " " else char
-        page.locator(f'.simple-keyboard [data-skbtn="{key}"]').tap()
+        button = key(page, "{space}" if char == " " else char)
+        if button.count() == 0:
+            key(page, "{shift}").tap()
+        button.tap()
 
 
 def draw_signature(page: Page) -> None:
@@ -69,7 +76,7 @@ def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[
 def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, live_server: LiveServer) -> None:
     page = kiosk_page
     jobs_before = len(live_server.printer.jobs())
-    fill_in_the_form(page, live_server, "MARIA NENOBAIS")
+    fill_in_the_form(page, live_server, "Maria Nenobais")
 
     expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
     expect(page.locator(".summary")).to_contain_text("0812-3456-7890")
@@ -107,11 +114,27 @@ def test_mistakes_are_explained_beside_each_field(kiosk_page: Page, live_server:
     expect(page.locator("#phone")).to_have_value("12345")  # what was typed stays
 
 
+def test_names_get_a_capital_at_each_word_and_shift_changes_one_letter(kiosk_page: Page, live_server: LiveServer) -> None:
+    page = kiosk_page
+    start_check_in(page, live_server)
+    page.locator("#name").tap()
+    expect(key(page, "M")).to_be_visible()
+    expect(key(page, "m")).to_have_count(0)
+    for letter in "Maria ":
+        key(page, "{space}" if letter == " " else letter).tap()
+    key(page, "{shift}").tap()  # "da" is written small
+    for letter in "da Costa":
+        key(page, "{space}" if letter == " " else letter).tap()
+    expect(page.locator("#name")).to_have_value("Maria da Costa")
+    key(page, "{bksp}").tap()
+    expect(key(page, "a")).to_be_visible()  # still inside the word
+
+
 def test_the_kiosk_returns_to_the_welcome_screen_when_left_alone(kiosk_page: Page, live_server: LiveServer) -> None:
     page = kiosk_page
     start_check_in(page, live_server)
     page.locator("#name").tap()
-    tap_keys(page, "BUDI")
+    tap_keys(page, "Budi")
     expect(page.get_by_role("heading", name="Selamat datang")).to_be_visible(timeout=15_000)
     page.get_by_role("button", name="Ambil nomor antrean").tap()
     page.get_by_role("button", name="Saya setuju", exact=True).tap()
