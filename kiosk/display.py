@@ -9,7 +9,7 @@ from flask import Blueprint, Response, render_template
 from shared.board import display
 from shared.dates import clock_time, long_date
 from shared.events import Event
-from shared.live import Frames, live_stream, shared
+from shared.live import ROOM, Frames, live_stream, shared
 from shared.web import db, event_stream, runtime
 
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
@@ -30,7 +30,7 @@ def index() -> str:
 @bp.get("/display/events")
 def events() -> Response:
     """Server-sent events: the whole board on every (re)connect and change, and each call to announce."""
-    return event_stream(live_stream(board_frames, announce=announcement))
+    return event_stream(live_stream(board_frames, announce=announcement, rank=ROOM))
 
 
 def board_frames() -> Frames:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from flask import render_template
 
-from shared.live import Frames, live_stream, shared, shared_data
+from shared.live import VISITOR, Frames, live_stream, shared, shared_data
 from shared.visit_status import PublicStatus, public_status, public_statuses
 from shared.web import runtime
 
@@ -25,7 +25,7 @@ def status_stream(token: str) -> Iterator[str]:
         html = shared(("status", token), build)
         return [("status", html)] if html else []
 
-    return live_stream(render)
+    return live_stream(render, rank=VISITOR)
 
 
 def todays_statuses() -> dict[str, PublicStatus]:

@@ -11,6 +11,9 @@ from shared.events import RESYNC, Event, Subscription
 from shared.web import language, runtime, sse
 
 Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
+
+# Who hears of a change first when many streams are open: staff at work, then visitors' phones, then the TVs.
+STAFF, VISITOR, ROOM = 0, 1, 2
 T = TypeVar("T")
 
 
@@ -34,14 +37,16 @@ def live_stream(
     render: Callable[[], Frames],
     relevant: Callable[[Event], bool] = queue_changed,
     announce: Callable[[Event], Frames] | None = None,
+    rank: int = STAFF,
 ) -> Iterator[str]:
     """Yield SSE frames: render() on connect and after relevant events, sending only frames that changed.
 
     A burst of events is rendered once. announce() may add frames for the event itself (such as a call
-    the TV speaks) ahead of the new state. No database session is held while waiting.
+    the TV speaks) ahead of the new state. rank says who hears first (STAFF, VISITOR, ROOM). No database
+    session is held while waiting.
     """
     keepalive = current_app.config["SSE_KEEPALIVE_SECONDS"]
-    with runtime().broker.subscribe() as subscription:
+    with runtime().broker.subscribe(rank) as subscription:
         yield "retry: 2000\n\n"
         sent: dict[str, str] = {}
         while True:
