@@ -16,8 +16,10 @@ from dashboard.scan import token_from_scan
 from shared import calling
 from shared.board import AT_DESK, Board, board, visit_at_desk
 from shared.calling import QueueError
-from shared.live import Frames, live_stream, shared
+from shared.dates import clock_time
+from shared.live import Frames, live_stream, queue_changed, shared
 from shared.models import Desk, Visit
+from shared.print_status import printer_trouble
 from shared.staff import QUEUE_ROLES, active_desks, queue_officers
 from shared.web import db, event_stream, language, runtime, wants_fragment
 from shared.web import gettext as _
@@ -47,8 +49,14 @@ def index() -> str | Response:
     desk = my_desk()
     if desk is None:
         return render_template("dashboard/choose_desk.html", desks=active_desks(db()))
-    return render_template("dashboard/index.html", board=today_board(), desk=desk,
+    return render_template("dashboard/index.html", board=today_board(), desk=desk, **printer_notice(db()),
                            visit=visit_at_desk(db(), desk.id), **transfer_choices(db()))
+
+
+def printer_notice(session_: Session) -> dict[str, Any]:
+    """What dashboard/_printer.html shows: the printer's trouble, if any, and since when."""
+    trouble = printer_trouble(session_)
+    return {"trouble": trouble, "since": clock_time(trouble.since, runtime().queue.timezone) if trouble else ""}
 
 
 @bp.post("/desk")
@@ -86,13 +94,18 @@ def events() -> Response:
             visit = visit_at_desk(session_, desk_id)
             return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, **transfer_choices(session_))
 
+    def build_printer() -> str:
+        with app.sessions() as session_:
+            return render_template("dashboard/_printer.html", **printer_notice(session_))
+
     def render() -> Frames:
-        frames = [("board", shared("dashboard-board", build_board))]
+        frames = [("board", shared("dashboard-board", build_board)), ("printer", shared("dashboard-printer", build_printer))]
         if desk_id:
             frames.append(("desk", shared(("dashboard-desk", desk_id), build_desk)))
         return frames
 
-    return event_stream(live_stream(render))
+    # The print process's events (delayed, printed) keep the printer notice current.
+    return event_stream(live_stream(render, relevant=lambda event: queue_changed(event) or event.name.startswith("print.")))
 
 
 @bp.post("/call-next")

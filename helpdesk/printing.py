@@ -6,6 +6,7 @@ import logging
 import multiprocessing
 import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,22 @@ def printer_settings(config: dict[str, Any]) -> PrinterSettings:
     )
 
 
-def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, stop: Wakeup) -> None:
-    """The print process: print queued jobs until stop is set."""
+def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, stop: Wakeup,
+                     events: Connection | None = None) -> None:
+    """The print process: print queued jobs until stop is set.
+
+    Its own events (printed, delayed) go out with NOTIFY on PostgreSQL, and through events, a pipe to the
+    web process, on SQLite: either way the live screens hear of them.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = config["DATABASE_URL"]
     engine = make_engine(url)
     transport = make_transport(config["PRINTER"], Path(instance_path) / "printouts")
     listener = _listener(url, wake) if is_postgresql(url) else None
-    # On PostgreSQL the printer's own events (printed, delayed) reach every web process as well.
-    sessions = make_sessionmaker(engine, notify=notifier(channel_for(url))) if listener else make_sessionmaker(engine)
+    if listener:
+        sessions = make_sessionmaker(engine, notify=notifier(channel_for(url)))
+    else:
+        sessions = make_sessionmaker(engine, publish=events.send if events else None)
     _stop_with_parent(stop, wake)
     try:
         if listener:
@@ -76,23 +84,44 @@ def _listener(url: str, wake: Wakeup) -> Listener:
 
 
 class PrintProcess:
-    """A child process running the print worker: on SQLite the web process wakes it through a shared event."""
+    """A child process running the print worker.
+
+    On SQLite the web process wakes it through a shared event, and its events come back through a pipe into
+    the web process's broker.
+    """
 
     def __init__(self, app: Flask) -> None:
         context = multiprocessing.get_context("spawn")  # the same on Linux and Windows
-        wake = app.extensions["helpdesk"].print_wake
+        runtime = app.extensions["helpdesk"]
         # On PostgreSQL no web process wakes the printer (it listens itself), but stop() still needs a wake-up.
-        self._wake: Wakeup = context.Event() if wake is None else wake
+        self._wake: Wakeup = context.Event() if runtime.print_wake is None else runtime.print_wake
         self._stop = context.Event()
+        self._broker = runtime.broker
+        self._events: tuple[Connection, Connection] | None = None
+        if runtime.print_wake is not None:
+            self._events = context.Pipe(duplex=False)
         config = {key: app.config[key] for key in DEFAULTS}
         self._process = context.Process(
-            target=run_print_worker, args=(config, app.instance_path, self._wake, self._stop),
-            name="helpdesk-printer", daemon=True,
+            target=run_print_worker, name="helpdesk-printer", daemon=True,
+            args=(config, app.instance_path, self._wake, self._stop, self._events[1] if self._events else None),
         )
 
     def start(self) -> None:
         """Start printing."""
         self._process.start()
+        if self._events:
+            reader, writer = self._events
+            writer.close()  # the child holds its own copy: once it ends, the reader sees the end of the pipe
+            threading.Thread(target=self._relay, args=(reader,), name="printer-events", daemon=True).start()
+
+    def _relay(self, reader: Connection) -> None:
+        with reader:
+            while True:
+                try:
+                    events = reader.recv()
+                except (EOFError, OSError):
+                    return
+                self._broker.publish(events)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let the job in hand finish, then end the process."""

@@ -152,6 +152,11 @@ EN: dict[str, str] = {
     "selesai": "done",
     "tidak hadir": "absent",
     "Tidak ada pengunjung yang menunggu.": "Nobody is waiting.",
+    "Printer tiket bermasalah": "The ticket printer has a problem",
+    "tiket belum tercetak sejak": "tickets not printed since",
+    "Periksa kertas, kabel dan daya printer; tiket tercetak sendiri setelah printer siap.":
+        "Check the paper, cable and power; the tickets print by themselves once the printer is ready.",
+    "Kesalahan terakhir:": "Last error:",
     "Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.": "Unknown ticket. Scan the QR code on the visitor's ticket.",
     "Pilih meja terlebih dahulu.": "Choose a desk first.",
     "Pilih meja yang tersedia.": "Choose one of the desks.",

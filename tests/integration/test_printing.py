@@ -21,7 +21,7 @@ from printers.transports import PrinterError, make_transport
 from shared.db import make_sessionmaker
 from shared.events import Broker
 from shared.models import PrintJob, PrintStatus
-from shared.print_status import ticket_print_status
+from shared.print_status import PrinterTrouble, printer_trouble, ticket_print_status
 from tests.conftest import NOW, free_port
 from tests.integration.test_checkin import checkin
 
@@ -116,6 +116,24 @@ def test_jobs_print_in_check_in_order_after_an_outage(session: Session, sessions
     while worker.run_once(eager=True):
         pass
     assert [job_id for job_id, _ in transport.jobs] == [first.print_job_id, second.print_job_id]
+
+
+def test_staff_learn_of_a_printer_fault_until_every_held_ticket_printed(session: Session, sessions: sessionmaker[Session]) -> None:
+    transport, clock = RecordingTransport(), Clock(NOW)
+    worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=clock)
+    first = checkin(session)
+    assert printer_trouble(session) is None  # waiting for its first try is no trouble
+    transport.failing = True
+    worker.run_once()
+    checkin(session, NOW + timedelta(minutes=3))  # queued behind the failed one
+    session.rollback()
+    assert printer_trouble(session) == PrinterTrouble(2, NOW, "printer is off")
+    transport.failing = False
+    assert worker.run_once(eager=True) is True
+    session.rollback()
+    assert printer_trouble(session) is None  # the one left has not failed: the printer works again
+    assert worker.run_once(eager=True) is True
+    assert [job_id for job_id, _ in transport.jobs][0] == first.print_job_id
 
 
 def test_a_job_claimed_by_a_crashed_process_is_taken_over(session: Session, sessions: sessionmaker[Session]) -> None:

@@ -7,12 +7,16 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import zxingcpp
 from PIL import Image
 
+from helpdesk.printing import PrintProcess
 from printers.emulator import Emulator
+from shared.events import Subscription
 from tests.conftest import Server, check_in_over_http, free_port, helpdesk_server
+from tests.integration.test_checkin import checkin
 
 
 def print_status(server: Server, job_id: str) -> str:
@@ -55,3 +59,30 @@ def test_tickets_queued_while_the_printer_was_off_survive_a_server_restart(tmp_p
         eventually(lambda: len(printer.jobs()) == 2)
         printed = [(printer.out_dir / f"job-{n:04d}.bin").read_bytes() for n in (1, 2)]
         assert b"A-001" in printed[0] and b"A-002" in printed[1]
+
+
+def next_event(events: Subscription, name: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The data of the next event of that name, skipping others."""
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0:
+        event = events.get(remaining)
+        if event is not None and event.name == name:
+            return event.data
+    raise AssertionError(f"no {name} event within {timeout} s")
+
+
+def test_the_print_process_tells_the_live_screens_of_a_delay_and_of_the_printout(app: Any, tmp_path: Path) -> None:
+    printer_port = free_port()
+    app.config.update(PRINTER=f"tcp://127.0.0.1:{printer_port}", PRINT_RETRY_MAX_SECONDS=1)
+    printer = PrintProcess(app)
+    with app.extensions["helpdesk"].broker.subscribe() as events:
+        printer.start()
+        try:
+            with app.extensions["helpdesk"].sessions() as session:
+                job_id = checkin(session).print_job_id
+            delayed = next_event(events, "print.delayed")
+            assert delayed["job_id"] == job_id and "127.0.0.1" in delayed["error"]
+            with Emulator("127.0.0.1", printer_port, tmp_path / "printer"):
+                assert next_event(events, "print.printed")["job_id"] == job_id
+        finally:
+            printer.stop()

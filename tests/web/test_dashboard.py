@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.auth import AttemptLimiter
+from printers.outbox import mark_failed, mark_printed
 from shared.models import User, Visit
-from tests.conftest import make_user
+from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import checkin
 
 
@@ -152,11 +153,30 @@ def test_the_dashboard_stream_sends_board_and_desk_then_changes(staff: Any, app:
     response = staff.get("/dashboard/events")
     stream = response.response
     assert next(stream) == b"retry: 2000\n\n"
-    first = next(stream).decode() + next(stream).decode()
-    assert "event: board" in first and "event: desk" in first
+    first = "".join(next(stream).decode() for _ in range(3))
+    assert "event: board" in first and "event: printer" in first and "event: desk" in first
     waiting_visits(app, 1)
     update = next(stream).decode()
     assert update.startswith("event: board") and "A-001" in update
+    response.close()
+
+
+def test_officers_see_a_printer_fault_until_the_held_tickets_printed(staff: Any, app: Any) -> None:
+    with sessions(app)() as session:
+        ticket = checkin(session)
+        mark_failed(session, ticket.print_job_id, "tcp://10.0.0.5:9100: timed out", NOW)
+    page = staff.get("/dashboard/", headers={"HX-Request": ""}).text
+    assert "Printer tiket bermasalah" in page and "1 tiket belum tercetak sejak 14.05 WITA." in page
+    assert "Kesalahan terakhir: tcp://10.0.0.5:9100: timed out" in page
+
+    response = staff.get("/dashboard/events")
+    stream = response.response
+    opening = "".join(next(stream).decode() for _ in range(4))
+    printer = opening.split("event: printer\n", 1)[1].split("\n\n", 1)[0]
+    assert 'class="printer-trouble"' in printer and "1 tiket belum tercetak" in printer
+    with sessions(app)() as session:
+        mark_printed(session, ticket.print_job_id, NOW)
+    assert next(stream).decode() == "event: printer\ndata: \n\n"  # the notice goes; the queue did not change
     response.close()
 
 
