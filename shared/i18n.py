@@ -152,6 +152,8 @@ EN: dict[str, str] = {
     "selesai": "done",
     "tidak hadir": "absent",
     "Tidak ada pengunjung yang menunggu.": "Nobody is waiting.",
+    "Kios tidak tersambung ke server. Isian Anda masih ada: sentuh tombolnya sekali lagi, atau minta bantuan petugas.":
+        "The kiosk cannot reach the server. What you entered is still here: touch the button once more, or ask an officer.",
     "Printer tiket bermasalah": "The ticket printer has a problem",
     "tiket belum tercetak sejak": "tickets not printed since",
     "Periksa kertas, kabel dan daya printer; tiket tercetak sendiri setelah printer siap.":

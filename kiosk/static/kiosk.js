@@ -28,8 +28,23 @@
     var ticket = document.querySelector("#screen [data-return-after]");
     if (ticket) seconds = Math.min(seconds, parseInt(ticket.dataset.returnAfter, 10));
     idleTimer = setTimeout(function () {
-      if (currentScreen() !== "welcome" || window.location.search) window.location.replace(home);
+      if (currentScreen() !== "welcome" || window.location.search) goHome();
     }, seconds * 1000);
+  }
+  // Reloading while the server is away would leave the browser's error page on the kiosk for good: the
+  // welcome page is loaded once the server answers. Until then the visitor's data leaves the screen.
+  function goHome() {
+    fetch(home, { method: "HEAD", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        window.location.replace(home);
+      })
+      .catch(function () {
+        hideKeyboard();
+        document.getElementById("screen").innerHTML = "";
+        document.querySelector("[data-connection-error]").hidden = false;
+        idleTimer = setTimeout(goHome, 5000);
+      });
   }
   ["pointerdown", "keydown", "input"].forEach(function (name) {
     document.addEventListener(name, resetIdle, { passive: true, capture: true });
@@ -153,8 +168,24 @@
     setupQr(root);
     resetIdle();
   }
+  // A dropped network or a restarting server must not look like a frozen kiosk: say so, keep what was typed.
+  // Trying again is safe: the same consent gives the same ticket.
+  window.htmx.config.timeout = 20000;
+  var connectionError = document.querySelector("[data-connection-error]");
+  function changesScreen(event) {
+    return event.detail.target && event.detail.target.id === "screen";
+  }
+  ["htmx:sendError", "htmx:responseError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (changesScreen(event)) connectionError.hidden = false;
+    });
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (changesScreen(event)) connectionError.hidden = true;
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "screen") {
+    if (changesScreen(event)) {
       document.getElementById("screen").scrollTop = 0;
       setup(event.detail.target);
       var error = event.detail.target.querySelector("[aria-invalid=true], .error");

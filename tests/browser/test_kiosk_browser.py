@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import time
 from typing import Any
 
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.conftest import LiveServer
 
@@ -101,6 +102,31 @@ def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, 
     expect(phone.locator(".ticket-status")).to_contain_text("Menunggu")
 
 
+def test_a_lost_response_is_explained_and_trying_again_gives_the_same_single_ticket(
+    kiosk_page: Page, live_server: LiveServer
+) -> None:
+    page = kiosk_page
+    fill_in_the_form(page, live_server, "Yosef Tefa")
+    confirm = page.get_by_role("button", name="Benar, ambil tiket")
+
+    def saved_but_lost(route: Route) -> None:
+        route.fetch()  # the server saves the check-in...
+        route.abort("connectionreset")  # ...and the answer never reaches the kiosk
+
+    page.route("**/kiosk/checkin", saved_but_lost)
+    confirm.tap()
+    problem = page.get_by_role("alert")
+    expect(problem).to_contain_text("Kios tidak tersambung ke server. Isian Anda masih ada")
+    expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()  # nothing typed is lost
+
+    page.unroute("**/kiosk/checkin")
+    confirm.tap()
+    expect(page.locator(".ticket .number")).to_have_text(re.compile(r"^A-\d{3}$"))
+    expect(problem).to_be_hidden()
+    with sqlite3.connect(live_server.database) as db:
+        assert db.execute("SELECT count(*) FROM visits WHERE visitor_name = 'Yosef Tefa'").fetchone() == (1,)
+
+
 def test_mistakes_are_explained_beside_each_field(kiosk_page: Page, live_server: LiveServer) -> None:
     page = kiosk_page
     start_check_in(page, live_server)
@@ -139,6 +165,22 @@ def test_the_kiosk_returns_to_the_welcome_screen_when_left_alone(kiosk_page: Pag
     page.get_by_role("button", name="Ambil nomor antrean").tap()
     page.get_by_role("button", name="Saya setuju", exact=True).tap()
     expect(page.locator("#name")).to_have_value("")
+
+
+def test_left_alone_while_the_server_is_away_the_kiosk_clears_and_comes_back_by_itself(
+    kiosk_page: Page, live_server: LiveServer
+) -> None:
+    page = kiosk_page
+    start_check_in(page, live_server)
+    page.locator("#name").tap()
+    tap_keys(page, "Budi")
+    page.route("**/*", lambda route: route.abort("connectionrefused"))
+    expect(page.locator("#name")).to_have_count(0, timeout=15_000)  # the idle time is 10 s here
+    expect(page.get_by_role("alert")).to_contain_text("Kios tidak tersambung ke server")
+    assert "Budi" not in page.content()
+
+    page.unroute("**/*")
+    expect(page.get_by_role("heading", name="Selamat datang")).to_be_visible(timeout=10_000)
 
 
 def test_english_throughout(kiosk_page: Page, live_server: LiveServer) -> None:
