@@ -5,13 +5,19 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench deps db clean
+.PHONY: run test check bench deps db clean
 
 run: deps db
 	$(BIN)/helpdesk serve --host $(HOST) --port $(PORT)
 
 test: deps
 	$(BIN)/pytest
+
+# The code gate: lint (pyflakes, isort, bugbear, pyupgrade, simplify), formatting and types.
+check: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: deps
 	$(BIN)/python bench/checkin.py

@@ -30,7 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,13 +125,17 @@ class Report:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkins", type=int, default=300, help="sequential check-ins in the latency phase (use at least 200)")
+    parser.add_argument(
+        "--checkins", type=int, default=300, help="sequential check-ins in the latency phase (use at least 200)"
+    )
     parser.add_argument("--warmup", type=int, default=20, help="first latency-phase check-ins left out of the figures")
     parser.add_argument("--kiosks", type=int, default=4, help="concurrent kiosks in the throughput phase")
     parser.add_argument("--per-kiosk", type=int, default=100, help="check-ins per kiosk in the throughput phase")
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--printer-port", type=int, default=0, help="virtual printer port (0: a free one)")
-    parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for all tickets to reach the printer")
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds to wait for all tickets to reach the printer"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, printouts, logs)")
     args = parser.parse_args(argv)
     if args.checkins <= args.warmup or args.kiosks < 1 or args.per_kiosk < 1:
@@ -230,7 +234,10 @@ def stop(process: subprocess.Popen[bytes] | None) -> None:
 
 @contextmanager
 def services(
-    tmp: Path, app_port: int, printer_port: int, serve_args: Sequence[str] = (),
+    tmp: Path,
+    app_port: int,
+    printer_port: int,
+    serve_args: Sequence[str] = (),
     prepare: Callable[[dict[str, str]], None] | None = None,
 ) -> Iterator[Services]:
     """The virtual printer and the server on a fresh database, stopped on the way out.
@@ -240,15 +247,31 @@ def services(
     printer = server = None
     try:
         printer_log = tmp / "printer.log"
-        printer = spawn([HELPDESK, "printer", "emulate", "--host", HOST, "--port", str(printer_port),
-                         "--out", str(tmp / "printer"), "--no-pictures"], dict(os.environ), printer_log)
+        printer = spawn(
+            [
+                HELPDESK,
+                "printer",
+                "emulate",
+                "--host",
+                HOST,
+                "--port",
+                str(printer_port),
+                "--out",
+                str(tmp / "printer"),
+                "--no-pictures",
+            ],
+            dict(os.environ),
+            printer_log,
+        )
         wait_until(lambda: port_open(printer_port), printer, "printer emulator", printer_log)
         env = server_env(tmp, app_port, printer_port)
         run_step([HELPDESK, "db", "upgrade"], env)
         run_step([HELPDESK, "seed"], env)
         if prepare is not None:
             prepare(env)
-        server = spawn([HELPDESK, "serve", "--host", HOST, "--port", str(app_port), *serve_args], env, tmp / "server.log")
+        server = spawn(
+            [HELPDESK, "serve", "--host", HOST, "--port", str(app_port), *serve_args], env, tmp / "server.log"
+        )
         wait_until(lambda: kiosk_answers(app_port), server, "server", tmp / "server.log", timeout=60)
         running = Services(tmp, printer, server, app_port)
         try:
@@ -350,7 +373,9 @@ def sequential(port: int, form: str, count: int, printer: PrinterLog, timeout: f
         kiosk.close()
 
 
-def concurrent(port: int, form: str, kiosks: int, per_kiosk: int, consent_first: bool) -> tuple[list[Checkin], float, float]:
+def concurrent(
+    port: int, form: str, kiosks: int, per_kiosk: int, consent_first: bool
+) -> tuple[list[Checkin], float, float]:
     """Kiosks in parallel threads, as fast as they can: the check-ins, start (epoch) and wall seconds.
 
     consent_first takes every visitor's consent screen before the clock starts, so only check-in
@@ -378,10 +403,8 @@ def concurrent(port: int, form: str, kiosks: int, per_kiosk: int, consent_first:
     threads = [threading.Thread(target=run, args=(i,), name=f"kiosk-{i + 1}") for i in range(kiosks)]
     for thread in threads:
         thread.start()
-    try:
+    with suppress(threading.BrokenBarrierError):
         gate.wait()
-    except threading.BrokenBarrierError:
-        pass
     start_epoch, started = time.time(), time.perf_counter()
     for thread in threads:
         thread.join()
@@ -412,7 +435,9 @@ class PrinterLog:
             if record["job"] not in self.jobs:
                 data = (self._out / f"job-{record['job']:04d}.bin").read_bytes()
                 numbers = sorted({m.decode() for m in PRINTED_NUMBER.findall(data)})
-                self.jobs[record["job"]] = PrintedJob(record["job"], record["last_byte_at"], numbers, record.get("error"))
+                self.jobs[record["job"]] = PrintedJob(
+                    record["job"], record["last_byte_at"], numbers, record.get("error")
+                )
 
     def arrivals(self, issued: set[str]) -> dict[str, list[float]]:
         """For each issued number printed so far, the last-byte times of the jobs that carried it."""
@@ -452,7 +477,9 @@ def read_db(path: Path, query: str) -> list[tuple[Any, ...]]:
 def wait_printed(path: Path, timeout: float = 15.0) -> None:
     """Give the print worker time to mark its last jobs printed."""
     deadline = time.monotonic() + timeout
-    while read_db(path, "SELECT count(*) FROM print_jobs WHERE status != 'printed'")[0][0] and time.monotonic() < deadline:
+    while (
+        read_db(path, "SELECT count(*) FROM print_jobs WHERE status != 'printed'")[0][0] and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
 
 
@@ -462,20 +489,29 @@ def check_database(path: Path, issued: list[str]) -> tuple[dict[str, int], list[
     by_queue: dict[tuple[str, str], list[int]] = {}
     for prefix, seq, day in visits:
         by_queue.setdefault((prefix, day), []).append(seq)
-    problems = [f"database: {prefix} on {day} has numbers other than 1..{len(seqs)} (duplicates or gaps)"
-                for (prefix, day), seqs in by_queue.items() if seqs != list(range(1, len(seqs) + 1))]
+    problems = [
+        f"database: {prefix} on {day} has numbers other than 1..{len(seqs)} (duplicates or gaps)"
+        for (prefix, day), seqs in by_queue.items()
+        if seqs != list(range(1, len(seqs) + 1))
+    ]
     db_numbers = sorted(f"{prefix}-{seq:03d}" for prefix, seq, _ in visits)
     if db_numbers != sorted(issued):
         problems.append(f"database: {len(visits)} visits do not match the {len(issued)} tickets the kiosks got")
-    jobs_per_visit = read_db(path, "SELECT count(p.id) FROM visits v LEFT JOIN print_jobs p ON p.visit_id = v.id GROUP BY v.id")
+    jobs_per_visit = read_db(
+        path, "SELECT count(p.id) FROM visits v LEFT JOIN print_jobs p ON p.visit_id = v.id GROUP BY v.id"
+    )
     not_one = sum(1 for (count,) in jobs_per_visit if count != 1)
     if not_one:
         problems.append(f"database: {not_one} visits do not have exactly one print job")
     statuses = dict(read_db(path, "SELECT status, count(*) FROM print_jobs GROUP BY status"))
     if set(statuses) - {"printed"}:
         problems.append(f"database: print jobs not printed at the end: {statuses}")
-    counts = {"visits": len(visits), "print_jobs": sum(statuses.values()), "printed": statuses.get("printed", 0),
-              "visits_without_exactly_one_job": not_one}
+    counts = {
+        "visits": len(visits),
+        "print_jobs": sum(statuses.values()),
+        "printed": statuses.get("printed", 0),
+        "visits_without_exactly_one_job": not_one,
+    }
     return counts, problems
 
 
@@ -492,7 +528,9 @@ def check_printer(printer: PrinterLog, issued: list[str]) -> tuple[dict[str, int
         "render_errors": sum(1 for job in jobs if job.error),
     }
     problems = [f"printer: {counts['jobs']} jobs for {len(wanted)} tickets"] if counts["jobs"] != len(wanted) else []
-    problems += [f"printer: {value} {name.replace('_', ' ')}" for name, value in counts.items() if name != "jobs" and value]
+    problems += [
+        f"printer: {value} {name.replace('_', ' ')}" for name, value in counts.items() if name != "jobs" and value
+    ]
     return counts, problems
 
 
@@ -504,7 +542,12 @@ def summary(values: list[float]) -> dict[str, float]:
     if not values:
         return {"n": 0}
     p95 = statistics.quantiles(values, n=100, method="inclusive")[94] if len(values) > 1 else values[0]
-    return {"n": len(values), "p50": round(statistics.median(values), 3), "p95": round(p95, 3), "max": round(max(values), 3)}
+    return {
+        "n": len(values),
+        "p50": round(statistics.median(values), 3),
+        "p95": round(p95, 3),
+        "max": round(max(values), 3),
+    }
 
 
 def print_delays(checkins: list[Checkin], arrivals: dict[str, list[float]]) -> list[float]:
@@ -512,24 +555,36 @@ def print_delays(checkins: list[Checkin], arrivals: dict[str, list[float]]) -> l
     return [(min(arrivals[c.number]) - c.t0) * 1000 for c in checkins if c.number in arrivals]
 
 
-def cpu_per(before: tuple[float | None, float | None], after: tuple[float | None, float | None], count: int) -> list[float | None]:
+def cpu_per(
+    before: tuple[float | None, float | None], after: tuple[float | None, float | None], count: int
+) -> list[float | None]:
     """CPU milliseconds per item for the server and the printer between two readings."""
-    return [None if a is None or b is None else (a - b) * 1000 / count for b, a in zip(before, after)]
+    return [None if a is None or b is None else (a - b) * 1000 / count for b, a in zip(before, after, strict=False)]
 
 
 def machine() -> dict[str, Any]:
     """CPU count and model, OS and Python version."""
     model = ""
-    try:
-        model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("model name")), "")
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
-            "python": platform.python_version()}
+    with suppress(OSError):
+        model = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
 
 
-def latency_phase(run: Services, form: str, args: argparse.Namespace, printer: PrinterLog) -> tuple[dict[str, Any], list[str]]:
+def latency_phase(
+    run: Services, form: str, args: argparse.Namespace, printer: PrinterLog
+) -> tuple[dict[str, Any], list[str]]:
     """Sequential check-ins: consent, check-in and check-in-to-printer times; returns figures and numbers."""
     cpu_before = (cpu_seconds(run.server.pid), cpu_seconds(run.printer.pid))
     checkins = sequential(run.app_port, form, args.checkins, printer, args.timeout)
@@ -588,7 +643,12 @@ def verify(run: Services, printer: PrinterLog, issued: list[str]) -> tuple[dict[
     printer.refresh()
     db_counts, db_problems = check_database(run.database, issued)
     printer_counts, printer_problems = check_printer(printer, issued)
-    checks = {"tickets": len(issued), "duplicate_numbers": len(duplicates), "database": db_counts, "printer": printer_counts}
+    checks = {
+        "tickets": len(issued),
+        "duplicate_numbers": len(duplicates),
+        "database": db_counts,
+        "printer": printer_counts,
+    }
     return checks, problems + db_problems + printer_problems
 
 
@@ -652,15 +712,23 @@ def render_report(report: Report) -> str:
         *timing_lines(lat),
         *throughput_lines(
             f"Throughput: {thr['kiosks']} kiosks x {report.options['per_kiosk']} check-in requests, as fast as they go "
-            "(each visitor's consent screen taken before the clock starts)", thr, "check-ins/s"),
+            "(each visitor's consent screen taken before the clock starts)",
+            thr,
+            "check-ins/s",
+        ),
         *throughput_lines(
             f"Whole visitors: {thr['kiosks']} kiosks x {report.options['per_kiosk']}, consent screen and check-in each",
-            report.visitors, "visitors/s"),
+            report.visitors,
+            "visitors/s",
+        ),
         "Correctness",
         f"  kiosks:   {report.checks['tickets']} tickets, {report.checks['duplicate_numbers']} duplicate numbers",
         f"  database: {counts_text(report.checks['database'])}",
         f"  printer:  {counts_text(report.checks['printer'])}",
-        *([f"  FAIL  {problem}" for problem in report.problems] or ["  PASS  no duplicates, no gaps, one job per visit, all printed, one printer job per ticket"]),
+        *(
+            [f"  FAIL  {problem}" for problem in report.problems]
+            or ["  PASS  no duplicates, no gaps, one job per visit, all printed, one printer job per ticket"]
+        ),
         "",
         "Goals",
     ]
@@ -714,7 +782,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     print(render_report(report))
-    print(f"\nJSON: {save(report).relative_to(ROOT)}" + (f"; database, printouts and logs kept in {tmp}" if args.keep else ""))
+    print(
+        f"\nJSON: {save(report).relative_to(ROOT)}"
+        + (f"; database, printouts and logs kept in {tmp}" if args.keep else "")
+    )
     return 1 if report.problems else 0
 
 

@@ -38,6 +38,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/checkin.py, also when imported from elsewhere
 
+import contextlib
+
 from checkin import (  # noqa: E402 - after the path set-up
     HELPDESK,
     HOST,
@@ -67,7 +69,11 @@ CALLED_NUMBER = re.compile(r'class="number">\s*([A-Z]{1,3}-\d{3,})')
 # frame after the trigger is timed. A phone's ticket does not change when someone checks in behind it.
 EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "checkin": {"display": frozenset({"board"}), "dashboard": frozenset({"board", "desk"}), "phone": frozenset()},
-    "call": {"display": frozenset({"announce"}), "dashboard": frozenset({"board", "desk"}), "phone": frozenset({"status"})},
+    "call": {
+        "display": frozenset({"announce"}),
+        "dashboard": frozenset({"board", "desk"}),
+        "phone": frozenset({"status"}),
+    },
 }
 INITIAL = {"display": "board", "dashboard": "board", "phone": "status"}  # the state frame sent on connect
 
@@ -124,7 +130,9 @@ def cmdline(pid: int) -> str:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return "?"
-    text = " ".join(Path(a.decode(errors="replace")).name if i == 0 else a.decode(errors="replace") for i, a in enumerate(args) if a)
+    text = " ".join(
+        Path(a.decode(errors="replace")).name if i == 0 else a.decode(errors="replace") for i, a in enumerate(args) if a
+    )
     return text[:100]
 
 
@@ -144,7 +152,15 @@ def rss_breakdown(pid: int) -> dict[str, float] | None:
             continue
         if "-" in head[0] and not head[0].endswith(":"):  # a mapping's header line
             name = head[5] if len(head) > 5 else ""
-            kind = "heap" if name == "[heap]" else "stack" if name.startswith("[stack") else "anon" if not name else "files"
+            kind = (
+                "heap"
+                if name == "[heap]"
+                else "stack"
+                if name.startswith("[stack")
+                else "anon"
+                if not name
+                else "files"
+            )
             size = 0
         elif head[0] == "Size:":
             size = int(head[1])
@@ -157,16 +173,26 @@ def rss_breakdown(pid: int) -> dict[str, float] | None:
 
 def memory(pid: int) -> dict[str, Any]:
     """RSS, peak RSS, threads and open files of the serve process, and the same for each child."""
+
     def one(p: int) -> dict[str, Any]:
         status = proc_status(p)
         try:
             fds = len(os.listdir(f"/proc/{p}/fd"))
         except OSError:
             fds = None
-        return {"pid": p, "cmd": cmdline(p), "rss_mb": kb_to_mb(status.get("VmRSS")),
-                "peak_rss_mb": kb_to_mb(status.get("VmHWM")), "threads": int(status.get("Threads", 0)), "fds": fds}
+        return {
+            "pid": p,
+            "cmd": cmdline(p),
+            "rss_mb": kb_to_mb(status.get("VmRSS")),
+            "peak_rss_mb": kb_to_mb(status.get("VmHWM")),
+            "threads": int(status.get("Threads", 0)),
+            "fds": fds,
+        }
 
-    return {"serve": one(pid) | {"rss_by_kind_mb": rss_breakdown(pid)}, "children": [one(child) for child in descendants(pid)]}
+    return {
+        "serve": one(pid) | {"rss_by_kind_mb": rss_breakdown(pid)},
+        "children": [one(child) for child in descendants(pid)],
+    }
 
 
 def add_officer(env: dict[str, str]) -> None:
@@ -234,8 +260,10 @@ class Client:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         stream.sock, stream.state, stream.started_at = sock, "connecting", time.time()
         cookie = f"Cookie: {stream.cookie}\r\n" if stream.cookie else ""
-        stream.outbuf = (f"GET {stream.path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: text/event-stream\r\n"
-                         f"Cache-Control: no-cache\r\n{cookie}\r\n").encode()
+        stream.outbuf = (
+            f"GET {stream.path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nAccept: text/event-stream\r\n"
+            f"Cache-Control: no-cache\r\n{cookie}\r\n"
+        ).encode()
         code = sock.connect_ex((HOST, self.port))
         if code not in (0, errno.EINPROGRESS):
             self._fail(stream, "refused", f"connect: {os.strerror(code)}")
@@ -253,7 +281,9 @@ class Client:
         self.streams.extend(streams)
         todo.reverse()
         while True:
-            waiting = sum(1 for s in streams if s.state in ("connecting", "head") or (s.state == "open" and s.ready_at is None))
+            waiting = sum(
+                1 for s in streams if s.state in ("connecting", "head") or (s.state == "open" and s.ready_at is None)
+            )
             while todo and waiting < max_pending:
                 self.start(todo.pop())
                 waiting += 1
@@ -279,10 +309,8 @@ class Client:
     def _disconnect(self, stream: Stream) -> None:
         if stream.sock is None:
             return
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(stream.sock)
-        except (KeyError, ValueError):
-            pass
         stream.sock.close()
         stream.sock = None
 
@@ -363,7 +391,9 @@ class Client:
             return False
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
         if stream.status != 200 or not headers.get("content-type", "").startswith("text/event-stream"):
-            self._fail(stream, "refused", f"HTTP {stream.status} {headers.get('content-type', '')}: {bytes(stream.raw[:80])!r}")
+            self._fail(
+                stream, "refused", f"HTTP {stream.status} {headers.get('content-type', '')}: {bytes(stream.raw[:80])!r}"
+            )
             return False
         stream.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         stream.state = "open"
@@ -454,8 +484,9 @@ class Officer:
         """The Cookie header value."""
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         """One request with the session cookie; remembers the cookies the answer sets."""
         sent = dict(headers or {})
         if self.cookies:
@@ -487,7 +518,9 @@ class Officer:
 
     def sign_in(self) -> None:
         """Sign in and start work at the desk, as tests/web/test_dashboard.py does."""
-        status, page = self.request("POST", "/login", {"username": OFFICER, "password": PASSWORD, "csrf_token": self.csrf()})
+        status, page = self.request(
+            "POST", "/login", {"username": OFFICER, "password": PASSWORD, "csrf_token": self.csrf()}
+        )
         if status != 302:
             raise BenchError(f"POST /login: HTTP {status}: {page[:300]!r}")
         self.token = self.csrf()
@@ -559,8 +592,9 @@ def plan_streams(subscribers: int, dashboards: int, phones: int, officer: Office
     return streams
 
 
-def run_events(client: Client, services: Services, plan: list[str], kiosk: Kiosk, officer: Officer,
-               args: argparse.Namespace) -> list[Triggered]:
+def run_events(
+    client: Client, services: Services, plan: list[str], kiosk: Kiosk, officer: Officer, args: argparse.Namespace
+) -> list[Triggered]:
     """Trigger each event, wait until every open subscriber that should see it has, then a quiet gap."""
     done: list[Triggered] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trigger") as pool:
@@ -577,8 +611,10 @@ def run_events(client: Client, services: Services, plan: list[str], kiosk: Kiosk
             t0, response_ms, number = future.result()
             event = Triggered(index, kind, t0, response_ms, number, expected, client.received[index])
             if event.received >= expected:
-                last = max((f.at for s in open_now for f in s.frames if f.event == index
-                            and f.name in EXPECTED[kind][s.kind]), default=t0)
+                last = max(
+                    (f.at for s in open_now for f in s.frames if f.event == index and f.name in EXPECTED[kind][s.kind]),
+                    default=t0,
+                )
                 event.complete_ms = round((last - t0) * 1000, 3)
             done.append(event)
             quiet_from = time.time()
@@ -586,8 +622,11 @@ def run_events(client: Client, services: Services, plan: list[str], kiosk: Kiosk
                 client.pump(0.01)
             services.check()
             if args.verbose:
-                print(f"    event {index + 1:3d} {kind:<7} {number:<7} {event.received}/{expected} "
-                      f"complete {event.complete_ms} ms", file=sys.stderr)
+                print(
+                    f"    event {index + 1:3d} {kind:<7} {number:<7} {event.received}/{expected} "
+                    f"complete {event.complete_ms} ms",
+                    file=sys.stderr,
+                )
     client.event = None
     return done
 
@@ -684,8 +723,12 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
         queue = calls + args.phones
         for _ in range(queue):
             kiosk.visit()
-        tokens = [row[0] for row in read_db(tmp / "bench.sqlite3",
-                                            f"SELECT token FROM visits ORDER BY id DESC LIMIT {max(args.phones, 1)}")]
+        tokens = [
+            row[0]
+            for row in read_db(
+                tmp / "bench.sqlite3", f"SELECT token FROM visits ORDER BY id DESC LIMIT {max(args.phones, 1)}"
+            )
+        ]
         result["waiting_before"] = queue
         result["memory_idle"] = memory(pid)
 
@@ -695,9 +738,17 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
         try:
             print(f"  S={subscribers}: opening {subscribers} streams ...", file=sys.stderr)
             open_s = client.open(streams, args.max_pending, args.open_timeout, running.check)
-            result["open"] = {"seconds": round(open_s, 3), **stream_states(streams),
-                              "connect_to_first_frame_ms": summary([(s.ready_at - s.started_at) * 1000 for s in streams
-                                                                    if s.ready_at is not None and s.started_at is not None])}
+            result["open"] = {
+                "seconds": round(open_s, 3),
+                **stream_states(streams),
+                "connect_to_first_frame_ms": summary(
+                    [
+                        (s.ready_at - s.started_at) * 1000
+                        for s in streams
+                        if s.ready_at is not None and s.started_at is not None
+                    ]
+                ),
+            }
             settle_until = time.time() + 1.0
             while time.time() < settle_until:
                 client.pump(0.05)
@@ -717,8 +768,10 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
             result["after_events"] = stream_states(streams)
         except BenchError:
             alive = running.server.poll() is None
-            result["failed_with"] = stream_states(streams) | {"server_fds": memory(pid)["serve"]["fds"] if alive else None,
-                                                              "server_exit_code": running.server.poll()}
+            result["failed_with"] = stream_states(streams) | {
+                "server_fds": memory(pid)["serve"]["fds"] if alive else None,
+                "server_exit_code": running.server.poll(),
+            }
             raise
         finally:
             kiosk.close()
@@ -741,7 +794,9 @@ def run_one(subscribers: int, args: argparse.Namespace, tmp: Path, result: dict[
     }
     result["delay_ms"] = {key: summary(values) for key, values in sorted(groups.items())}
     result["fanout_complete_ms"] = summary(complete)
-    result["trigger_response_ms"] = {kind: summary([e.response_ms for e in events if e.kind == kind]) for kind in ("checkin", "call")}
+    result["trigger_response_ms"] = {
+        kind: summary([e.response_ms for e in events if e.kind == kind]) for kind in ("checkin", "call")
+    }
     result["problems"] = check_waiting_counts(client, events, result["waiting_before"])
     result["per_event"] = [asdict(e) for e in events]
 
@@ -772,10 +827,15 @@ def memory_line(label: str, mem: dict[str, Any] | None) -> list[str]:
     if not mem:
         return [f"    {label:<22} not measured"]
     serve = mem["serve"]
-    lines = [f"    {label:<22} serve RSS {serve['rss_mb'] or 0:>7.1f} MB (peak {serve['peak_rss_mb'] or 0:.1f}), "
-             f"{serve['threads']} threads, {serve['fds']} fds"]
+    lines = [
+        f"    {label:<22} serve RSS {serve['rss_mb'] or 0:>7.1f} MB (peak {serve['peak_rss_mb'] or 0:.1f}), "
+        f"{serve['threads']} threads, {serve['fds']} fds"
+    ]
     if serve.get("rss_by_kind_mb"):
-        lines.append(f"    {'':<22}   serve RSS by mapping: " + ", ".join(f"{k.replace('_', ' ')} {v:.1f}" for k, v in serve["rss_by_kind_mb"].items()))
+        lines.append(
+            f"    {'':<22}   serve RSS by mapping: "
+            + ", ".join(f"{k.replace('_', ' ')} {v:.1f}" for k, v in serve["rss_by_kind_mb"].items())
+        )
     for child in mem["children"]:
         lines.append(f"    {'':<22}   child {child['pid']} RSS {child['rss_mb'] or 0:>6.1f} MB  {child['cmd']}")
     return lines
@@ -783,8 +843,11 @@ def memory_line(label: str, mem: dict[str, Any] | None) -> list[str]:
 
 def states_line(label: str, states: dict[str, Any]) -> list[str]:
     """Streams open, refused and dropped, with the reasons."""
-    lines = [f"  {label}: {states['open']} open ({states['ready']} got their first frame), refused {states['refused']}, "
-             f"dropped {states['dropped']}" + (f", {states['not_started']} not yet started" if states.get("not_started") else "")]
+    lines = [
+        f"  {label}: {states['open']} open ({states['ready']} got their first frame), refused {states['refused']}, "
+        f"dropped {states['dropped']}"
+        + (f", {states['not_started']} not yet started" if states.get("not_started") else "")
+    ]
     if states["refusals"]:
         lines.append(f"    refusals: {states['refusals']}")
     if states["drops"]:
@@ -795,8 +858,10 @@ def states_line(label: str, states: dict[str, Any]) -> list[str]:
 def render_run(run: dict[str, Any]) -> list[str]:
     """One subscriber count as report lines."""
     kinds = ", ".join(f"{n} {k}" for k, n in run.get("streams", {}).items())
-    lines = [f"S = {run['subscribers']} subscribers ({kinds}); helpdesk serve "
-             f"--streams {run.get('server_streams')} --threads {run.get('server_threads')}"]
+    lines = [
+        f"S = {run['subscribers']} subscribers ({kinds}); helpdesk serve "
+        f"--streams {run.get('server_streams')} --threads {run.get('server_threads')}"
+    ]
     opened = run.get("open")
     if opened:
         lines += states_line(f"streams opened in {opened['seconds']:.2f} s", opened)
@@ -823,8 +888,10 @@ def render_run(run: dict[str, Any]) -> list[str]:
         ]
         cpu = ev["server_cpu_s"]
         if cpu is not None:
-            lines.append(f"    server CPU during the events {cpu:.2f} s = {cpu * 1000 / max(1, ev['count']):.0f} ms per event "
-                         f"(of {os.cpu_count()} cores); client's longest select batch {ev['client_max_batch_ms']:.1f} ms")
+            lines.append(
+                f"    server CPU during the events {cpu:.2f} s = {cpu * 1000 / max(1, ev['count']):.0f} ms per event "
+                f"(of {os.cpu_count()} cores); client's longest select batch {ev['client_max_batch_ms']:.1f} ms"
+            )
         if ev["other_frames"]:
             lines.append(f"    other frames (not timed): {ev['other_frames']}")
     lines.append("  memory")
@@ -837,8 +904,11 @@ def render_run(run: dict[str, Any]) -> list[str]:
         failed = run.get("failed_with")
         lines.append("  FAILED")
         if failed:
-            server = (f"server had {failed['server_fds']} fds open" if failed["server_fds"] is not None
-                      else f"server had exited with code {failed['server_exit_code']}")
+            server = (
+                f"server had {failed['server_fds']} fds open"
+                if failed["server_fds"] is not None
+                else f"server had exited with code {failed['server_exit_code']}"
+            )
             lines += states_line(f"streams when it failed ({server})", failed)
         lines += [f"    {line}" for line in run["error"].splitlines()]
     elif run.get("server_problems"):
@@ -855,13 +925,21 @@ def judge(report: Report) -> None:
         s, finished = run["subscribers"], "events" in run
         p95 = run["delay_ms"].get("all", {}).get("p95", float("inf")) if finished else float("inf")
         if s in GOAL_P95_MS:
-            report.goals[f"p95_{s}"] = {"goal_ms": GOAL_P95_MS[s], "p95_ms": p95, "pass": finished and p95 <= GOAL_P95_MS[s]}
+            report.goals[f"p95_{s}"] = {
+                "goal_ms": GOAL_P95_MS[s],
+                "p95_ms": p95,
+                "pass": finished and p95 <= GOAL_P95_MS[s],
+            }
         if s == 1000:
             measured = [m for m in (run.get("memory_streams_open"), run.get("memory_after_events")) if m]
             rss = max((m["serve"]["rss_mb"] or 0 for m in measured), default=None)
             children = round(sum(c["rss_mb"] or 0 for c in measured[-1]["children"]), 1) if measured else None
-            report.goals["rss_1000"] = {"goal_mb": GOAL_RSS_MB, "serve_rss_mb": rss, "children_rss_mb": children,
-                                        "pass": rss is not None and finished and rss <= GOAL_RSS_MB}
+            report.goals["rss_1000"] = {
+                "goal_mb": GOAL_RSS_MB,
+                "serve_rss_mb": rss,
+                "children_rss_mb": children,
+                "pass": rss is not None and finished and rss <= GOAL_RSS_MB,
+            }
         missed = run["events"]["missed"] if finished else None
         report.goals[f"missed_{s}"] = {"missed": missed, "pass": missed == 0}
 
@@ -887,30 +965,46 @@ def render_report(report: Report) -> str:
     for name, goal in report.goals.items():
         verdict = "PASS" if goal["pass"] else "FAIL"
         if name.startswith("p95_"):
-            lines.append(f"  {verdict}  p95 <= {goal['goal_ms']:.0f} ms with {name[4:]} subscribers   (p95 {goal['p95_ms']:.1f} ms)")
+            lines.append(
+                f"  {verdict}  p95 <= {goal['goal_ms']:.0f} ms with {name[4:]} subscribers   (p95 {goal['p95_ms']:.1f} ms)"
+            )
         elif name == "rss_1000":
             rss = "not measured" if goal["serve_rss_mb"] is None else f"{goal['serve_rss_mb']:.1f} MB"
-            lines.append(f"  {verdict}  serve RSS <= {goal['goal_mb']:.0f} MB with 1000 subscribers   "
-                         f"({rss}; children {goal['children_rss_mb']} MB, not counted)")
+            lines.append(
+                f"  {verdict}  serve RSS <= {goal['goal_mb']:.0f} MB with 1000 subscribers   "
+                f"({rss}; children {goal['children_rss_mb']} MB, not counted)"
+            )
         else:
-            lines.append(f"  {verdict}  no missed events with {name[7:]} subscribers   "
-                         f"({'run did not finish' if goal['missed'] is None else goal['missed']})")
+            lines.append(
+                f"  {verdict}  no missed events with {name[7:]} subscribers   "
+                f"({'run did not finish' if goal['missed'] is None else goal['missed']})"
+            )
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", default="100,1000", help="comma-separated subscriber counts, one fresh server each")
+    parser.add_argument(
+        "--subscribers", default="100,1000", help="comma-separated subscriber counts, one fresh server each"
+    )
     parser.add_argument("--events", type=int, default=50, help="events per count, alternating check-in and call-next")
-    parser.add_argument("--dashboards", type=int, default=5, help="signed-in /dashboard/events streams among the subscribers")
-    parser.add_argument("--phones", type=int, default=5, help="visitors' /t/<token>/events streams among the subscribers")
+    parser.add_argument(
+        "--dashboards", type=int, default=5, help="signed-in /dashboard/events streams among the subscribers"
+    )
+    parser.add_argument(
+        "--phones", type=int, default=5, help="visitors' /t/<token>/events streams among the subscribers"
+    )
     parser.add_argument("--streams", type=int, default=0, help="server --streams (0: subscribers + 50)")
     parser.add_argument("--threads", type=int, default=24, help="server --threads for ordinary requests")
     parser.add_argument("--gap", type=float, default=0.3, help="quiet seconds after each event before the next one")
-    parser.add_argument("--event-timeout", type=float, default=30.0, help="seconds to wait for every subscriber to see an event")
+    parser.add_argument(
+        "--event-timeout", type=float, default=30.0, help="seconds to wait for every subscriber to see an event"
+    )
     parser.add_argument("--open-timeout", type=float, default=300.0, help="seconds to open all streams")
-    parser.add_argument("--max-pending", type=int, default=100, help="streams connecting (without their first frame) at once")
+    parser.add_argument(
+        "--max-pending", type=int, default=100, help="streams connecting (without their first frame) at once"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (database, logs)")
     parser.add_argument("--verbose", action="store_true", help="print each event's fan-out as it happens")
     args = parser.parse_args(argv)
@@ -931,8 +1025,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     soft, hard = raise_nofile()
     need = max(args.counts) + 200
-    report = Report(shlex.join([sys.executable, *sys.argv]), {**machine(), "nofile": [soft, hard]},
-                    {k: v for k, v in vars(args).items() if k != "counts"})
+    report = Report(
+        shlex.join([sys.executable, *sys.argv]),
+        {**machine(), "nofile": [soft, hard]},
+        {k: v for k, v in vars(args).items() if k != "counts"},
+    )
     if soft < need:
         print(f"benchmark failed: only {soft} open files allowed (hard limit {hard}); need {need}", file=sys.stderr)
         return 2

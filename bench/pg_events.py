@@ -30,7 +30,9 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("HELPDESK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--url", default=os.environ.get("HELPDESK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     parser.add_argument("--events", type=int, default=200, help="events per phase")
     parser.add_argument("--gap", type=float, default=10.0, help="milliseconds between paced commits")
     return parser.parse_args()
@@ -74,8 +76,10 @@ def run_phase(url: str, count: int, gap_seconds: float) -> dict[str, float]:
     engine.dispose()
     if len(arrived) != count:
         raise SystemExit(f"only {len(arrived)} of {count} events arrived")
-    return {**summary("from commit() called", [arrived[i] - asked[i] for i in arrived]),
-            **summary("from commit() returned", [arrived[i] - committed[i] for i in arrived])}
+    return {
+        **summary("from commit() called", [arrived[i] - asked[i] for i in arrived]),
+        **summary("from commit() returned", [arrived[i] - committed[i] for i in arrived]),
+    }
 
 
 def summary(label: str, nanoseconds: list[int]) -> dict[str, float]:

@@ -59,17 +59,21 @@ def make_app(tmp: Path) -> Flask:
 
 def consents(client: FlaskClient, count: int) -> list[str]:
     """Fresh consent tokens from the consent screen."""
-    tokens = [CONSENT_FIELD.search(client.post("/kiosk/consent", data={"lang": "id"}, headers=HX).text) for _ in range(count)]
+    tokens = [
+        CONSENT_FIELD.search(client.post("/kiosk/consent", data={"lang": "id"}, headers=HX).text) for _ in range(count)
+    ]
     assert all(tokens), "no consent token"
     return [token.group(1) for token in tokens if token]
 
 
 def checkins(client: FlaskClient, form: dict[str, str], tokens: list[str]) -> Callable[[], None]:
     """A function that posts one check-in per token and checks each got a ticket."""
+
     def run() -> None:
         for token in tokens:
             response = client.post("/kiosk/checkin", data={**form, "consent": token}, headers=HX)
             assert response.status_code == 200 and TICKET_NUMBER.search(response.text), response.status_code
+
     return run
 
 
@@ -112,14 +116,19 @@ def hot_spots(stats: pstats.Stats, count: int, root: str, top: int) -> str:
     ceiling = max(entry[3] for key, entry in entries.items() if where(key).startswith(root))
     below = [(key, entry) for key, entry in entries.items() if entry[3] <= ceiling]
     by_cum = sorted(below, key=lambda row: row[1][3], reverse=True)
-    project = [row for row in by_cum if row[0][0].startswith(str(ROOT)) and "/bench/" not in row[0][0]
-               and "site-packages" not in row[0][0]]
+    project = [
+        row
+        for row in by_cum
+        if row[0][0].startswith(str(ROOT)) and "/bench/" not in row[0][0] and "site-packages" not in row[0][0]
+    ]
     by_self = sorted(below, key=lambda row: row[1][2], reverse=True)
-    return "\n\n".join([
-        table(count, project[:top], "project code by cumulative time"),
-        table(count, by_cum[:top], "all code by cumulative time"),
-        table(count, by_self[: top // 2], "all code by self time"),
-    ])
+    return "\n\n".join(
+        [
+            table(count, project[:top], "project code by cumulative time"),
+            table(count, by_cum[:top], "all code by cumulative time"),
+            table(count, by_self[: top // 2], "all code by self time"),
+        ]
+    )
 
 
 def profile_checkins(app: Flask, args: argparse.Namespace) -> None:
@@ -134,8 +143,10 @@ def profile_checkins(app: Flask, args: argparse.Namespace) -> None:
     stats = profiled(checkins(client, form, batches[2]))
     print(f"POST /kiosk/consent in process: {consent_wall * 1000 / n:.2f} ms per request unprofiled")
     profiled_s: float = stats.total_tt  # type: ignore[attr-defined]
-    print(f"POST /kiosk/checkin in process: {wall * 1000 / n:.2f} ms per request unprofiled, "
-          f"{profiled_s * 1000 / n:.2f} ms profiled ({n} requests after {args.warmup} warm-up)\n")
+    print(
+        f"POST /kiosk/checkin in process: {wall * 1000 / n:.2f} ms per request unprofiled, "
+        f"{profiled_s * 1000 / n:.2f} ms profiled ({n} requests after {args.warmup} warm-up)\n"
+    )
     print(hot_spots(stats, n, "checkin  kiosk/routes.py", args.top))
 
 
@@ -151,14 +162,17 @@ def profile_render(app: Flask, args: argparse.Namespace) -> None:
         def render_all() -> None:
             for job in batch:
                 render(job, settings)
+
         return render_all
 
     wall = timed(run(jobs[:half]))
     stats = profiled(run(jobs[half:]))
     n = len(jobs) - half
     profiled_s: float = stats.total_tt  # type: ignore[attr-defined]
-    print(f"\nprinters.outbox.render(job, TM-T20II): {wall * 1000 / half:.2f} ms per ticket unprofiled, "
-          f"{profiled_s * 1000 / n:.2f} ms profiled ({n} distinct jobs)\n")
+    print(
+        f"\nprinters.outbox.render(job, TM-T20II): {wall * 1000 / half:.2f} ms per ticket unprofiled, "
+        f"{profiled_s * 1000 / n:.2f} ms profiled ({n} distinct jobs)\n"
+    )
     print(hot_spots(stats, n, "render  printers/outbox.py", args.top))
 
 

@@ -131,9 +131,13 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("auth/login.html", next=request.args.get("next", ""))
     wait = current_app.extensions["login_limiter"].retry_after(request.remote_addr or "?", time.monotonic())
     if wait:
-        refusal = Refusal("Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.",
-                          minutes=wait // 60 + 1)
-        return render_template("auth/login.html", error=refusal.text(language()), next=request.form.get("next", "")), 429
+        refusal = Refusal(
+            "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.",
+            minutes=wait // 60 + 1,
+        )
+        return render_template(
+            "auth/login.html", error=refusal.text(language()), next=request.form.get("next", "")
+        ), 429
     try:
         user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""), runtime().now())
     except StaffError as error:

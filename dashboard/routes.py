@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
@@ -24,8 +25,14 @@ from shared.staff import QUEUE_ROLES, active_desks, queue_officers
 from shared.web import db, event_stream, language, runtime, wants_fragment
 from shared.web import gettext as _
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 bp.add_app_template_global(lambda status: calling.STATUS_TEXT[status], "status_text")
 
 
@@ -49,8 +56,14 @@ def index() -> str | Response:
     desk = my_desk()
     if desk is None:
         return render_template("dashboard/choose_desk.html", desks=active_desks(db()))
-    return render_template("dashboard/index.html", board=today_board(), desk=desk, **printer_notice(db()),
-                           visit=visit_at_desk(db(), desk.id), **transfer_choices(db()))
+    return render_template(
+        "dashboard/index.html",
+        board=today_board(),
+        desk=desk,
+        **printer_notice(db()),
+        visit=visit_at_desk(db(), desk.id),
+        **transfer_choices(db()),
+    )
 
 
 def printer_notice(session_: Session) -> dict[str, Any]:
@@ -88,7 +101,7 @@ def events() -> Response:
         with app.sessions() as session_:
             return render_template("dashboard/_board.html", board=board(session_, app.queue.today(moment), moment))
 
-    def build_desk() -> str:
+    def build_desk(desk_id: int) -> str:
         with app.sessions() as session_:
             desk = session_.get(Desk, desk_id)
             visit = visit_at_desk(session_, desk_id)
@@ -99,13 +112,18 @@ def events() -> Response:
             return render_template("dashboard/_printer.html", **printer_notice(session_))
 
     def render() -> Frames:
-        frames = [("board", shared("dashboard-board", build_board)), ("printer", shared("dashboard-printer", build_printer))]
+        frames = [
+            ("board", shared("dashboard-board", build_board)),
+            ("printer", shared("dashboard-printer", build_printer)),
+        ]
         if desk_id:
-            frames.append(("desk", shared(("dashboard-desk", desk_id), build_desk)))
+            frames.append(("desk", shared(("dashboard-desk", desk_id), partial(build_desk, desk_id))))
         return frames
 
     # The print process's events (delayed, printed) keep the printer notice current.
-    return event_stream(live_stream(render, relevant=lambda event: queue_changed(event) or event.name.startswith("print.")))
+    return event_stream(
+        live_stream(render, relevant=lambda event: queue_changed(event) or event.name.startswith("print."))
+    )
 
 
 @bp.post("/call-next")
@@ -127,8 +145,12 @@ ACTIONS: dict[str, Callable[..., Visit]] = {
     "no-show": lambda visit_id, desk, user: calling.mark_no_show(db(), visit_id, runtime().now()),
     "return": lambda visit_id, desk, user: calling.return_to_queue(db(), visit_id),
     "transfer": lambda visit_id, desk, user: calling.transfer(
-        db(), visit_id, request.form.get("desk_id", type=int) or 0, request.form.get("officer_id", type=int),
-        runtime().now()),
+        db(),
+        visit_id,
+        request.form.get("desk_id", type=int) or 0,
+        request.form.get("officer_id", type=int),
+        runtime().now(),
+    ),
 }
 
 

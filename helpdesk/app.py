@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, request
 from sqlalchemy import Engine

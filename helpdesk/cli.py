@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -31,8 +31,20 @@ def _app() -> Flask:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=24, show_default=True, type=int, help="Threads for ordinary requests, per worker.")
-@click.option("--streams", default=400, show_default=True, type=int, help="Live screens (server-sent event streams) kept open at once, per worker.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Web server processes; more than one needs Linux and PostgreSQL.")
+@click.option(
+    "--streams",
+    default=400,
+    show_default=True,
+    type=int,
+    help="Live screens (server-sent event streams) kept open at once, per worker.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web server processes; more than one needs Linux and PostgreSQL.",
+)
 @with_appcontext
 def serve(host: str, port: int, threads: int, streams: int, workers: int) -> None:
     """Serve the helpdesk with waitress (Linux and Windows) and run the print worker."""
@@ -69,13 +81,13 @@ def seed() -> None:
     app = _app()
     with runtime().sessions() as session:
         added = seed_data(session, app.config["OFFICE_NAME"], app.config["TIMEZONE"], app.config["DESKS"])
-        password = ensure_admin(session, datetime.now(timezone.utc))
+        password = ensure_admin(session, datetime.now(UTC))
     click.echo("seeded: " + ", ".join(f"{count} {what}" for what, count in added.items()))
     if password:
         click.echo(
             "\nAn administrator account was created. Sign in at /login with\n"
             f"  username: admin\n  password: {password}\n"
-            "and add officers with `helpdesk officer add USERNAME --name \"...\" --role officer`."
+            'and add officers with `helpdesk officer add USERNAME --name "..." --role officer`.'
         )
 
 
@@ -98,7 +110,7 @@ def officer_add(username: str, name: str, role: str, password_stdin: bool) -> No
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with runtime().sessions() as session:
         try:
-            user = add_user(session, username, name, Role(role), password, datetime.now(timezone.utc))
+            user = add_user(session, username, name, Role(role), password, datetime.now(UTC))
         except StaffError as error:
             raise click.ClickException(str(error)) from error
     click.echo(f"account {user.username} ({Role(role).label}) created")
@@ -118,12 +130,20 @@ def printer_test() -> None:
 
     app = _app()
     profile = app.config["PRINTER_PROFILE"]
-    document = test_page(app.config["OFFICE_NAME"], app.config["PRINTER"], app.config["PUBLIC_URL"],
-                         datetime.now(timezone.utc), app.config["TIMEZONE"])
+    document = test_page(
+        app.config["OFFICE_NAME"],
+        app.config["PRINTER"],
+        app.config["PUBLIC_URL"],
+        datetime.now(UTC),
+        app.config["TIMEZONE"],
+    )
     transport = make_transport(app.config["PRINTER"], Path(app.instance_path) / "printouts")
     try:
-        transport.send(0, to_escpos(document, profile, app.config["PRINTER_NATIVE_QR"]),
-                       lambda: to_png(document, paper_width(profile)))
+        transport.send(
+            0,
+            to_escpos(document, profile, app.config["PRINTER_NATIVE_QR"]),
+            lambda: to_png(document, paper_width(profile)),
+        )
     except PrinterError as error:
         raise click.ClickException(f"the printer did not take the test page: {error}") from error
     click.echo(f"test page sent to {transport.description}")
@@ -132,9 +152,19 @@ def printer_test() -> None:
 @printer.command("emulate")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9100, show_default=True, type=int)
-@click.option("--out", "out_dir", default="printouts", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--width", default="576", show_default=True, type=click.Choice(["576", "384"]), help="Paper width in dots (80 or 58 mm).")
-@click.option("--pictures/--no-pictures", default=True, show_default=True, help="Render a PNG per job (off for load tests).")
+@click.option(
+    "--out", "out_dir", default="printouts", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--width",
+    default="576",
+    show_default=True,
+    type=click.Choice(["576", "384"]),
+    help="Paper width in dots (80 or 58 mm).",
+)
+@click.option(
+    "--pictures/--no-pictures", default=True, show_default=True, help="Render a PNG per job (off for load tests)."
+)
 def emulate(host: str, port: int, out_dir: Path, width: str, pictures: bool) -> None:
     """Run a virtual network printer that renders each ESC/POS job to a PNG."""
     from printers.emulator import serve as serve_emulator

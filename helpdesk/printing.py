@@ -31,8 +31,9 @@ def printer_settings(config: dict[str, Any]) -> PrinterSettings:
     )
 
 
-def run_print_worker(config: dict[str, Any], instance_path: str, wake: Wakeup, stop: Wakeup,
-                     events: Connection | None = None) -> None:
+def run_print_worker(
+    config: dict[str, Any], instance_path: str, wake: Wakeup, stop: Wakeup, events: Connection | None = None
+) -> None:
     """The print process: print queued jobs until stop is set.
 
     Its own events (printed, delayed) go out with NOTIFY on PostgreSQL, and through events, a pipe to the
@@ -102,7 +103,9 @@ class PrintProcess:
             self._events = context.Pipe(duplex=False)
         config = {key: app.config[key] for key in DEFAULTS}
         self._process = context.Process(
-            target=run_print_worker, name="helpdesk-printer", daemon=True,
+            target=run_print_worker,
+            name="helpdesk-printer",
+            daemon=True,
             args=(config, app.instance_path, self._wake, self._stop, self._events[1] if self._events else None),
         )
 

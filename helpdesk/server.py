@@ -40,12 +40,16 @@ def workers_refused(database_url: str, workers: int) -> str | None:
     if not hasattr(os, "fork"):
         return "--workers needs Linux: on this system serve from one process (raise --threads instead)"
     if not is_postgresql(database_url):
-        return ("--workers needs PostgreSQL: with SQLite the helpdesk runs in one process, because live screens "
-                "hear about changes inside that process. Set HELPDESK_DATABASE_URL=postgresql://... or leave out --workers")
+        return (
+            "--workers needs PostgreSQL: with SQLite the helpdesk runs in one process, because live screens "
+            "hear about changes inside that process. Set HELPDESK_DATABASE_URL=postgresql://... or leave out --workers"
+        )
     return None
 
 
-def run_workers(make_app: Callable[[], Flask], app: Flask, host: str, port: int, threads: int, streams: int, workers: int) -> None:
+def run_workers(
+    make_app: Callable[[], Flask], app: Flask, host: str, port: int, threads: int, streams: int, workers: int
+) -> None:
     """Serve from forked worker processes sharing one listening socket, until SIGTERM or Ctrl-C; then stop them all.
 
     Each worker builds its own app after the fork (its own engine and event listener); a worker that dies is
@@ -56,7 +60,9 @@ def run_workers(make_app: Callable[[], Flask], app: Flask, host: str, port: int,
         signal.signal(signum, lambda *_: stop.set())
     app.extensions["helpdesk"].close()  # no database connection may cross a fork
     with _bind(host, port) as sock, _printing(app):
-        click.echo(f"Helpdesk: kiosk at http://{host}:{port}/kiosk  (printer: {app.config['PRINTER']}, {workers} workers)")
+        click.echo(
+            f"Helpdesk: kiosk at http://{host}:{port}/kiosk  (printer: {app.config['PRINTER']}, {workers} workers)"
+        )
         children = {_fork_worker(make_app, sock, threads, streams): time.monotonic() for _ in range(workers)}
         try:
             while not stop.is_set():
@@ -74,8 +80,15 @@ def _serve(app: Flask, threads: int, streams: int, **where: Any) -> None:
     _allow_open_files(threads + streams + 200)
     _limit_malloc_arenas()
     # poll() has no limit on descriptor numbers; select() fails past 1023 and would take the server down.
-    server = create_server(app, threads=threads + streams, connection_limit=threads + streams + 100,
-                           channel_timeout=60, ident="helpdesk", asyncore_use_poll=hasattr(select, "poll"), **where)
+    server = create_server(
+        app,
+        threads=threads + streams,
+        connection_limit=threads + streams + 100,
+        channel_timeout=60,
+        ident="helpdesk",
+        asyncore_use_poll=hasattr(select, "poll"),
+        **where,
+    )
     signal.signal(signal.SIGTERM, _raise_system_exit)  # waitress stops on SystemExit as it does on Ctrl-C
     try:
         server.run()

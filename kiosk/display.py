@@ -12,7 +12,9 @@ from shared.events import Event
 from shared.live import ROOM, Frames, live_stream, shared
 from shared.web import db, event_stream, runtime
 
-bp = Blueprint("display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static")
+bp = Blueprint(
+    "display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static"
+)
 
 SPOKEN_EVENTS = ("visit.called", "visit.recalled", "visit.transferred")
 
@@ -22,8 +24,11 @@ def index() -> str:
     """The full-screen waiting-room display."""
     moment, zone = runtime().now(), runtime().queue.timezone
     return render_template(
-        "display/display.html", board=display(db(), runtime().queue.today(moment)),
-        date=long_date(moment, zone), clock=clock_time(moment, zone), server_ms=int(moment.timestamp() * 1000),
+        "display/display.html",
+        board=display(db(), runtime().queue.today(moment)),
+        date=long_date(moment, zone),
+        clock=clock_time(moment, zone),
+        server_ms=int(moment.timestamp() * 1000),
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     g,
@@ -12,6 +11,7 @@ from flask import (
     render_template,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from kiosk.forms import CheckinForm
 from kiosk.live import status_stream
@@ -26,7 +26,6 @@ bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="st
 
 
 bp.add_app_template_filter(display_phone, "phone")
-
 
 
 def screen(name: str, status: int = 200, **context: object) -> tuple[str, int]:
@@ -84,7 +83,9 @@ def checkin() -> tuple[str, int]:
         return screen("form", 422, form=form)
     assert form.data and form.consent
     ticket = check_in(db(), form.data, form.consent, runtime().queue, runtime().now())
-    return screen("ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False))
+    return screen(
+        "ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False)
+    )
 
 
 @bp.get("/kiosk/prints/<int:job_id>")

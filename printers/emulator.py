@@ -657,7 +657,9 @@ class Emulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _receive_job(self, conn: socket.socket, stopping: Callable[[], bool]) -> tuple[bytes, float, float, float] | None:
+    def _receive_job(
+        self, conn: socket.socket, stopping: Callable[[], bool]
+    ) -> tuple[bytes, float, float, float] | None:
         """Read until the client closes: the data, accept time, first and last byte times; None if nothing came."""
         accepted_at = time.time()
         conn.settimeout(0.2)

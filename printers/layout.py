@@ -84,8 +84,14 @@ def write_escpos(document: Document, printer: EscposSink, width_dots: int, nativ
     """Write a document to a python-escpos printer object."""
     for block in document.blocks:
         if isinstance(block, Text):
-            printer.set(align=block.align, bold=block.bold, width=block.size, height=block.size,
-                        custom_size=block.size > 1, normal_textsize=block.size == 1)
+            printer.set(
+                align=block.align,
+                bold=block.bold,
+                width=block.size,
+                height=block.size,
+                custom_size=block.size > 1,
+                normal_textsize=block.size == 1,
+            )
             for line in wrap(block, width_dots):
                 printer.textln(line)
         elif isinstance(block, QR):
@@ -120,8 +126,9 @@ def paper_width(profile: str) -> int:
     data = CAPABILITIES["profiles"].get(profile)
     pixels = data and data.get("media", {}).get("width", {}).get("pixels")
     if not isinstance(pixels, int):
-        raise ValueError(f"unknown python-escpos profile {profile!r}, or it gives no paper width "
-                         "(80 mm: TM-T20II, 58 mm: POS-5890)")
+        raise ValueError(
+            f"unknown python-escpos profile {profile!r}, or it gives no paper width (80 mm: TM-T20II, 58 mm: POS-5890)"
+        )
     return pixels
 
 
@@ -176,24 +183,25 @@ def ticket(payload: dict[str, Any]) -> Document:
     return Document(tuple(blocks))
 
 
-
 def test_page(office: str, printer: str, public_url: str, now: datetime, zone_name: str) -> Document:
     """A page for `helpdesk printer test`: sizes, alignment and a QR code to the kiosk."""
     zone = ZoneInfo(zone_name)
-    return Document((
-        Text(office.upper(), align="center", bold=True),
-        Text("Halaman uji printer", align="center"),
-        Rule(),
-        Text(f"Printer: {printer}"),
-        Text(f"{long_date(now, zone)}, {clock_time(now, zone)}"),
-        Text("Kiri"),
-        Text("Tengah", align="center"),
-        Text("Kanan", align="right"),
-        Text("Tebal", bold=True),
-        Text("A-123", align="center", bold=True, size=4),
-        QR(f"{public_url}/kiosk"),
-        Text("Jika halaman ini terbaca, printer siap.", align="center"),
-    ))
+    return Document(
+        (
+            Text(office.upper(), align="center", bold=True),
+            Text("Halaman uji printer", align="center"),
+            Rule(),
+            Text(f"Printer: {printer}"),
+            Text(f"{long_date(now, zone)}, {clock_time(now, zone)}"),
+            Text("Kiri"),
+            Text("Tengah", align="center"),
+            Text("Kanan", align="right"),
+            Text("Tebal", bold=True),
+            Text("A-123", align="center", bold=True, size=4),
+            QR(f"{public_url}/kiosk"),
+            Text("Jika halaman ini terbaca, printer siap.", align="center"),
+        )
+    )
 
 
 DOCUMENTS = {"ticket": ticket}

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from PIL import Image
@@ -25,7 +25,7 @@ CLAIM_SECONDS = 60  # a job claimed by a process that died is taken over after t
 
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,19 @@ def due_at(job: PrintJob) -> datetime:
 def claim(session: Session, job: PrintJob, now: datetime) -> bool:
     """Mark a job as printing unless another worker got there first (an atomic conditional update)."""
     with write(session):
-        claimed = session.execute(
+        claimed = session.scalar(
             update(PrintJob)
             .where(PrintJob.id == job.id, PrintJob.status == job.status, PrintJob.attempts == job.attempts)
-            .values(status=PrintStatus.PRINTING, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
-                    attempts=PrintJob.attempts + 1)
+            .values(
+                status=PrintStatus.PRINTING,
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                attempts=PrintJob.attempts + 1,
+            )
+            .returning(PrintJob.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         session.expire(job)  # the row changed underneath the loaded object
-    return claimed == 1
+    return claimed is not None
 
 
 def mark_printed(session: Session, job_id: int, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Callable
@@ -84,10 +85,9 @@ def _await_printer_close(sock: socket.socket) -> None:
 
 
 def _close_quietly(device: Escpos) -> None:
-    try:
+    # A failed close after a failed write must not hide the first error.
+    with contextlib.suppress(Exception):
         device.close()
-    except Exception:  # noqa: BLE001 - a failed close after a failed write must not hide the first error
-        pass
 
 
 def make_transport(url: str, preview_folder: Path) -> Transport:

@@ -90,8 +90,14 @@ def board(session: Session, day: date, now: datetime) -> Board:
         .order_by(Visit.id)
     ).all()
     waiting = [
-        WaitingRow(v.id, v.number, v.topic.name_id, v.party.label if v.party else None, v.priority,
-                   max(0, int((now - v.checked_in_at).total_seconds() // 60)))
+        WaitingRow(
+            v.id,
+            v.number,
+            v.topic.name_id,
+            v.party.label if v.party else None,
+            v.priority,
+            max(0, int((now - v.checked_in_at).total_seconds() // 60)),
+        )
         for v in visits
         if v.status == VisitStatus.WAITING
     ]
@@ -110,34 +116,33 @@ def board(session: Session, day: date, now: datetime) -> Board:
 
 def visit_at_desk(session: Session, desk_id: int) -> Visit | None:
     """The visitor called to, or being served at, a desk."""
-    return session.scalar(
-        select(Visit).where(Visit.desk_id == desk_id, Visit.status.in_(AT_DESK))
-    )
+    return session.scalar(select(Visit).where(Visit.desk_id == desk_id, Visit.status.in_(AT_DESK)))
 
 
 def _desk_row(desk: Desk, visit: Visit | None) -> DeskRow:
     if visit is None:
         return DeskRow(desk.id, desk.name, None, None, None, None, None)
     since = visit.served_at if visit.status == VisitStatus.SERVING else visit.called_at
-    return DeskRow(desk.id, desk.name, visit.number, visit.status, visit.officer.name if visit.officer else None,
-                   visit.id, since)
+    return DeskRow(
+        desk.id, desk.name, visit.number, visit.status, visit.officer.name if visit.officer else None, visit.id, since
+    )
 
 
 def display(session: Session, day: date) -> Display:
     """Today's calls for the waiting-room display; ticket numbers and desks only."""
     office_id = default_office(session).id
     today = (Visit.office_id == office_id) & (Visit.service_day == day)
-    calls = select(Visit.prefix, Visit.seq, Desk.name, Visit.called_at).join(Desk, Visit.desk_id == Desk.id)
-    recent = session.execute(
-        calls.where(today, Visit.called_at.is_not(None)).order_by(Visit.called_at.desc(), Visit.id.desc()).limit(RECENT_CALLS)
-    ).all()
-    at_desks = session.execute(
-        calls.where(today, Visit.status.in_(AT_DESK)).order_by(Visit.called_at)
-    ).all()
-    current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in at_desks}
+    calls = (
+        select(Visit.prefix, Visit.seq, Desk.name, Visit.called_at)
+        .join(Desk, Visit.desk_id == Desk.id)
+        .where(today, Visit.called_at.is_not(None))
+    )
+    recent = session.execute(calls.order_by(Visit.called_at.desc(), Visit.id.desc()).limit(RECENT_CALLS)).all()
+    at_desks = session.execute(calls.where(Visit.status.in_(AT_DESK)).order_by(Visit.called_at)).all()
+    current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in at_desks if at}
     waiting = session.scalar(select(func.count()).select_from(Visit).where(today, Visit.status == VisitStatus.WAITING))
     return Display(
         [(desk.name, current.get(desk.name)) for desk in active_desks(session)],
-        [Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in recent],
+        [Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in recent if at],
         waiting or 0,
     )

@@ -37,7 +37,12 @@ def call_next(session: Session, desk_id: int, officer_id: int, settings: QueueSe
         for priority in order:
             visit = session.scalar(
                 select(Visit)
-                .where(Visit.office_id == office_id, Visit.service_day == day, Visit.status == W, Visit.priority == priority)
+                .where(
+                    Visit.office_id == office_id,
+                    Visit.service_day == day,
+                    Visit.status == W,
+                    Visit.priority == priority,
+                )
                 .order_by(Visit.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -127,9 +132,11 @@ def transfer(session: Session, visit_id: int, desk_id: int, officer_id: int | No
     with write(session):
         visit = _locked(session, visit_id, (C, S))
         desk = _desk(session, desk_id)
-        if officer_id is not None and session.scalar(
-            select(User.id).where(User.id == officer_id, User.active, User.role.in_(QUEUE_ROLES))
-        ) is None:
+        if (
+            officer_id is not None
+            and session.scalar(select(User.id).where(User.id == officer_id, User.active, User.role.in_(QUEUE_ROLES)))
+            is None
+        ):
             raise QueueError("Petugas tidak ditemukan.")
         if desk.id == visit.desk_id and officer_id in (None, visit.officer_id):
             raise QueueError("Tiket {number} sudah di {desk}.", number=visit.number, desk=desk.name)
@@ -162,7 +169,9 @@ def _desk(session: Session, desk_id: int) -> Desk:
 def _publish(session: Session, visit: Visit, name: str) -> None:
     session.flush()
     desk = visit.desk.name if visit.desk else None
-    queue_event(session, Event(name, {"visit_id": visit.id, "number": visit.number, "desk": desk, "status": visit.status}))
+    queue_event(
+        session, Event(name, {"visit_id": visit.id, "number": visit.number, "desk": desk, "status": visit.status})
+    )
 
 
 STATUS_TEXT = {

@@ -80,11 +80,20 @@ def existing_ticket(session: Session, proof: str, settings: QueueSettings) -> Ti
         return None
     job_id = session.scalar(select(PrintJob.id).where(PrintJob.visit_id == visit.id, PrintJob.kind == "ticket"))
     ahead = waiting_ahead(session, visit)
-    return Ticket(visit.id, visit.token, visit.number, ahead, estimated_wait_minutes(settings, ahead),
-                  settings.status_url(visit.token), job_id or 0)
+    return Ticket(
+        visit.id,
+        visit.token,
+        visit.number,
+        ahead,
+        estimated_wait_minutes(settings, ahead),
+        settings.status_url(visit.token),
+        job_id or 0,
+    )
 
 
-def _check_in(session: Session, data: CheckinData, consent: ConsentRecord, settings: QueueSettings, now: datetime) -> Ticket:
+def _check_in(
+    session: Session, data: CheckinData, consent: ConsentRecord, settings: QueueSettings, now: datetime
+) -> Ticket:
     with write(session):
         office = default_office(session)
         topic = session.get_one(Topic, data.topic_id)
@@ -108,8 +117,15 @@ def _check_in(session: Session, data: CheckinData, consent: ConsentRecord, setti
         )
         session.add(visit)
         session.flush()
-        session.add(Consent(visit_id=visit.id, notice_version=consent.notice_version, proof=consent.proof,
-                            language=data.language, accepted_at=consent.accepted_at))
+        session.add(
+            Consent(
+                visit_id=visit.id,
+                notice_version=consent.notice_version,
+                proof=consent.proof,
+                language=data.language,
+                accepted_at=consent.accepted_at,
+            )
+        )
         session.add(Signature(visit_id=visit.id, png=data.signature_png))
         ahead = waiting_ahead(session, visit)
         job = PrintJob(

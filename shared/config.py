@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,7 +55,9 @@ def load_config(
     environ = os.environ if environ is None else environ
     config = dict(DEFAULTS)
     config.update(_read_instance_file(instance_path / INSTANCE_FILE))
-    config.update({k[len(PREFIX):]: v for k, v in environ.items() if k.startswith(PREFIX) and k[len(PREFIX):] in DEFAULTS})
+    config.update(
+        {k[len(PREFIX) :]: v for k, v in environ.items() if k.startswith(PREFIX) and k[len(PREFIX) :] in DEFAULTS}
+    )
     config.update(overrides or {})
     return validate(config, instance_path)
 
@@ -82,7 +85,9 @@ def validate(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     try:
         ZoneInfo(str(config["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{PREFIX}TIMEZONE: unknown time zone {config['TIMEZONE']!r} (example: Asia/Makassar)") from None
+        raise ConfigError(
+            f"{PREFIX}TIMEZONE: unknown time zone {config['TIMEZONE']!r} (example: Asia/Makassar)"
+        ) from None
     for key in ("TICKET_PREFIX", "PRIORITY_PREFIX"):
         value = str(config[key])
         if len(value) > 3 or not all(c.isalpha() and c.isascii() for c in value):
@@ -147,9 +152,11 @@ def _check_printer(value: str) -> None:
         if not parts.hostname or port is None:
             raise ConfigError(f"{PREFIX}PRINTER: a network printer needs tcp://HOST:PORT, got {value!r}")
     if scheme == "usb":
-        ids = value[len("usb://"):].split(":")
+        ids = value[len("usb://") :].split(":")
         if len(ids) != 2 or not all(_is_hex(i) for i in ids):
-            raise ConfigError(f"{PREFIX}PRINTER: a USB printer needs usb://VID:PID in hex (usb://04b8:0e15), got {value!r}")
+            raise ConfigError(
+                f"{PREFIX}PRINTER: a USB printer needs usb://VID:PID in hex (usb://04b8:0e15), got {value!r}"
+            )
     if scheme in ("serial", "file", "win32") and not value.split("://", 1)[-1].split("?", 1)[0]:
         raise ConfigError(f"{PREFIX}PRINTER: {scheme}:// needs a device, path or printer name, got {value!r}")
     baudrate = parse_qs(parts.query).get("baudrate", ["9600"])[0]
@@ -167,7 +174,9 @@ def _is_hex(text: str) -> bool:
 def _check_public_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{PREFIX}PUBLIC_URL: expected an http(s) address such as http://192.168.1.10:5000, got {url!r}")
+        raise ConfigError(
+            f"{PREFIX}PUBLIC_URL: expected an http(s) address such as http://192.168.1.10:5000, got {url!r}"
+        )
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -124,7 +124,7 @@ class Broker:
     def _dispatch(self) -> None:
         while (work := self._later.get()) is not None:
             groups, events, deadline = work
-            for before, group in zip(groups, groups[1:]):
+            for before, group in zip(groups, groups[1:], strict=False):
                 for subscription in before:
                     subscription.idle.wait(max(0.0, deadline - time.monotonic()))
                 _deliver(group, events)

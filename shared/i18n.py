@@ -9,11 +9,9 @@ EN: dict[str, str] = {
     "Nama wajib diisi.": "Please enter your name.",
     "Nama terlalu panjang (paling banyak 100 huruf).": "The name is too long (at most 100 letters).",
     "Nama tidak boleh berisi kode atau tanda < > { }.": "The name must not contain code or the signs < > { }.",
-    "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung.":
-        "A name may only contain letters, spaces, full stops, commas, apostrophes and hyphens.",
+    "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung.": "A name may only contain letters, spaces, full stops, commas, apostrophes and hyphens.",
     "Nomor HP wajib diisi.": "Please enter your mobile number.",
-    "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.":
-        "This is not a valid mobile number. Enter an Indonesian mobile number, such as 0812 3456 7890.",
+    "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.": "This is not a valid mobile number. Enter an Indonesian mobile number, such as 0812 3456 7890.",
     "Pilih jenis pengunjung.": "Choose who you are visiting for.",
     "Pilih partai politik Anda.": "Choose your political party.",
     "Pilih topik konsultasi.": "Choose a consultation topic.",
@@ -35,12 +33,10 @@ EN: dict[str, str] = {
     "Bahasa": "Language",
     "Pemberitahuan pelindungan data pribadi": "Personal data protection notice",
     "Versi pemberitahuan": "Notice version",
-    'Dengan menekan "Saya setuju", Anda menyetujui pemrosesan data pribadi Anda seperti dijelaskan di atas.':
-        'By pressing "I agree" you consent to the processing of your personal data as described above.',
+    'Dengan menekan "Saya setuju", Anda menyetujui pemrosesan data pribadi Anda seperti dijelaskan di atas.': 'By pressing "I agree" you consent to the processing of your personal data as described above.',
     "Tidak setuju": "I do not agree",
     "Saya setuju": "I agree",
-    "Jika tidak setuju, Anda tetap dapat dilayani: silakan hubungi petugas di meja helpdesk.":
-        "If you do not agree you can still be served: please speak to an officer at the helpdesk.",
+    "Jika tidak setuju, Anda tetap dapat dilayani: silakan hubungi petugas di meja helpdesk.": "If you do not agree you can still be served: please speak to an officer at the helpdesk.",
     "Mulai lagi": "Start again",
     "Isi data Anda": "Your details",
     "Nama lengkap": "Full name",
@@ -53,8 +49,7 @@ EN: dict[str, str] = {
     "Lainnya": "Other",
     "Partai lain": "Other party",
     "Topik konsultasi": "Consultation topic",
-    "Saya membutuhkan layanan prioritas (penyandang disabilitas, lanjut usia, ibu hamil)":
-        "I need priority service (disability, elderly, pregnant)",
+    "Saya membutuhkan layanan prioritas (penyandang disabilitas, lanjut usia, ibu hamil)": "I need priority service (disability, elderly, pregnant)",
     "Tanda tangan": "Signature",
     "Kotak tanda tangan": "Signature box",
     "Hapus tanda tangan": "Clear signature",
@@ -75,8 +70,7 @@ EN: dict[str, str] = {
     "Pindai kode QR ini dengan HP Anda untuk melihat status antrean.": "Scan this QR code with your phone to follow your place in the queue.",
     "Tiket sudah dicetak. Silakan ambil di printer.": "Your ticket has been printed. Please take it from the printer.",
     "Tiket sedang dicetak...": "Printing your ticket...",
-    "Printer sedang bermasalah; tiket akan dicetak sesaat lagi. Nomor di layar ini sudah berlaku: foto atau pindai kode QR-nya.":
-        "The printer has a problem; your ticket will print shortly. The number on this screen is already valid: take a photo or scan its QR code.",
+    "Printer sedang bermasalah; tiket akan dicetak sesaat lagi. Nomor di layar ini sudah berlaku: foto atau pindai kode QR-nya.": "The printer has a problem; your ticket will print shortly. The number on this screen is already valid: take a photo or scan its QR code.",
     "Selesai": "Done",
     "Kode QR status antrean": "QR code of your queue status",
     "Status antrean": "Queue status",
@@ -140,24 +134,19 @@ EN: dict[str, str] = {
     "Meja tidak ditemukan.": "Desk not found.",
     "Tiket {number} {state}.": "Ticket {number} {state}.",
     "Tiket {number} sudah di {desk}.": "Ticket {number} is already at {desk}.",
-    "Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.":
-        "The account is locked after too many failed attempts. Try again in {minutes} minutes.",
-    "Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.":
-        "The account is locked for {minutes} minutes after {failures} wrong passwords.",
-    "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.":
-        "Too many sign-in attempts from this device. Try again in {minutes} minutes.",
+    "Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.": "The account is locked after too many failed attempts. Try again in {minutes} minutes.",
+    "Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.": "The account is locked for {minutes} minutes after {failures} wrong passwords.",
+    "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.": "Too many sign-in attempts from this device. Try again in {minutes} minutes.",
     "menunggu": "waiting",
     "prioritas": "priority",
     "di meja": "at desks",
     "selesai": "done",
     "tidak hadir": "absent",
     "Tidak ada pengunjung yang menunggu.": "Nobody is waiting.",
-    "Kios tidak tersambung ke server. Isian Anda masih ada: sentuh tombolnya sekali lagi, atau minta bantuan petugas.":
-        "The kiosk cannot reach the server. What you entered is still here: touch the button once more, or ask an officer.",
+    "Kios tidak tersambung ke server. Isian Anda masih ada: sentuh tombolnya sekali lagi, atau minta bantuan petugas.": "The kiosk cannot reach the server. What you entered is still here: touch the button once more, or ask an officer.",
     "Printer tiket bermasalah": "The ticket printer has a problem",
     "tiket belum tercetak sejak": "tickets not printed since",
-    "Periksa kertas, kabel dan daya printer; tiket tercetak sendiri setelah printer siap.":
-        "Check the paper, cable and power; the tickets print by themselves once the printer is ready.",
+    "Periksa kertas, kabel dan daya printer; tiket tercetak sendiri setelah printer siap.": "Check the paper, cable and power; the tickets print by themselves once the printer is ready.",
     "Kesalahan terakhir:": "Last error:",
     "Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.": "Unknown ticket. Scan the QR code on the visitor's ticket.",
     "Pilih meja terlebih dahulu.": "Choose a desk first.",
@@ -167,8 +156,7 @@ EN: dict[str, str] = {
     "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
     "Kata sandi paling sedikit {count} karakter.": "The password needs at least {count} characters.",
     "Nama pengguna {username} sudah dipakai.": "The username {username} is taken.",
-    "Nama pengguna 3-40 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.":
-        "A username has 3-40 characters: lower-case letters, digits, full stops, underscores or hyphens.",
+    "Nama pengguna 3-40 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.": "A username has 3-40 characters: lower-case letters, digits, full stops, underscores or hyphens.",
     "Nama lengkap wajib diisi.": "Please enter the full name.",
     "Petugas helpdesk": "Helpdesk officer",
     "Supervisor": "Supervisor",

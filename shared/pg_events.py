@@ -75,7 +75,12 @@ class Listener:
     """
 
     def __init__(
-        self, url: str, channel: str, publish: Publish, poll_seconds: float = 0.25, max_backoff_seconds: float = 30.0,
+        self,
+        url: str,
+        channel: str,
+        publish: Publish,
+        poll_seconds: float = 0.25,
+        max_backoff_seconds: float = 30.0,
     ) -> None:
         self._conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._channel = channel
@@ -124,8 +129,14 @@ class Listener:
     def _connect(self) -> psycopg.Connection[Any]:
         # Keepalives notice a silently dropped network within about half a minute, even with nothing to read.
         connection = psycopg.connect(
-            self._conninfo, autocommit=True, connect_timeout=5, application_name="helpdesk-events",
-            keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+            self._conninfo,
+            autocommit=True,
+            connect_timeout=5,
+            application_name="helpdesk-events",
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
         )
         try:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))

@@ -34,7 +34,11 @@ PARTIES: tuple[tuple[int | None, str, str], ...] = (
 
 TOPICS: tuple[tuple[str, str, str], ...] = (
     ("sipol-akun", "Akun dan login SIPOL", "SIPOL account and login"),
-    ("unggah-anggota", "Unggah data anggota (KTA/KTP, NIK, kode wilayah)", "Uploading membership data (KTA/KTP, NIK, region codes)"),
+    (
+        "unggah-anggota",
+        "Unggah data anggota (KTA/KTP, NIK, kode wilayah)",
+        "Uploading membership data (KTA/KTP, NIK, region codes)",
+    ),
     ("keanggotaan-ganda", "Keanggotaan ganda (MS/BMS/TMS)", "Double membership (MS/BMS/TMS)"),
     ("anggota-luar-wilayah", "Anggota di luar kabupaten/kota", "Members outside the regency"),
     ("kepengurusan", "Kepengurusan (SK, 30% perempuan)", "Management decrees (30% women)"),

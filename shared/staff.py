@@ -39,8 +39,13 @@ def add_user(session: Session, username: str, name: str, role: Role, password: s
     with write(session):
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise StaffError("Nama pengguna {username} sudah dipakai.", username=username)
-        user = User(username=username, name=name.strip(), role=role, password_hash=generate_password_hash(password),
-                    created_at=now)
+        user = User(
+            username=username,
+            name=name.strip(),
+            role=role,
+            password_hash=generate_password_hash(password),
+            created_at=now,
+        )
         session.add(user)
     return user
 
@@ -71,8 +76,9 @@ def _sign_in_problem(user: User | None, password: str, now: datetime) -> StaffEr
         return StaffError(WRONG_SIGN_IN)
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-        return StaffError("Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
-                          minutes=minutes)
+        return StaffError(
+            "Akun dikunci karena terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.", minutes=minutes
+        )
     if check_password_hash(user.password_hash, password):
         user.failed_logins, user.locked_until = 0, None
         return None
@@ -80,8 +86,11 @@ def _sign_in_problem(user: User | None, password: str, now: datetime) -> StaffEr
     if user.failed_logins < MAX_FAILED_LOGINS:
         return StaffError(WRONG_SIGN_IN)
     user.failed_logins, user.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
-    return StaffError("Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.",
-                      minutes=LOCK_MINUTES, failures=MAX_FAILED_LOGINS)
+    return StaffError(
+        "Akun dikunci {minutes} menit karena {failures} kali salah kata sandi.",
+        minutes=LOCK_MINUTES,
+        failures=MAX_FAILED_LOGINS,
+    )
 
 
 def ensure_desks(session: Session, count: int) -> int:

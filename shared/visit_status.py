@@ -41,20 +41,38 @@ def public_statuses(session: Session, day: date) -> dict[str, PublicStatus]:
     Queue positions follow waiting_ahead: priority visitors first, then by arrival, per office.
     """
     rows = session.execute(
-        select(Visit.token, Visit.id, Visit.office_id, Visit.prefix, Visit.seq, Visit.visitor_name, Visit.status,
-               Desk.name.label("desk"), Visit.priority, Visit.language)
+        select(
+            Visit.token,
+            Visit.id,
+            Visit.office_id,
+            Visit.prefix,
+            Visit.seq,
+            Visit.visitor_name,
+            Visit.status,
+            Desk.name.label("desk"),
+            Visit.priority,
+            Visit.language,
+        )
         .outerjoin(Desk, Visit.desk_id == Desk.id)
         .where(Visit.service_day == day)
     ).all()
-    waiting = sorted((row for row in rows if row.status == VisitStatus.WAITING),
-                     key=lambda row: (row.office_id, not row.priority, row.id))
+    waiting = sorted(
+        (row for row in rows if row.status == VisitStatus.WAITING),
+        key=lambda row: (row.office_id, not row.priority, row.id),
+    )
     position: dict[int, int] = {}
     office, index = None, 0
     for row in waiting:
         index = index + 1 if row.office_id == office else 0
         office, position[row.id] = row.office_id, index
     return {
-        row.token: PublicStatus(ticket_number(row.prefix, row.seq), mask_name(row.visitor_name), row.status, row.desk,
-                                position.get(row.id, 0), row.language)
+        row.token: PublicStatus(
+            ticket_number(row.prefix, row.seq),
+            mask_name(row.visitor_name),
+            row.status,
+            row.desk,
+            position.get(row.id, 0),
+            row.language,
+        )
         for row in rows
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, g, request, session, stream_with_context
@@ -34,7 +34,7 @@ class Runtime:
     broker: Broker
     queue: QueueSettings
     print_wake: Any  # a multiprocessing Event set when a print job is queued; None on PostgreSQL (the printer listens)
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))  # tests set their own
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests set their own
     views: SharedViews = field(default_factory=SharedViews)
 
     def now(self) -> datetime:
@@ -84,8 +84,11 @@ def event_stream(events: Iterator[str]) -> Response:
     limit = current_app.config.get("SSE_MAX_STREAMS")
     if limit is not None and runtime().broker.subscriber_count >= limit:
         return Response("busy\n", 503, {"Retry-After": "5"}, mimetype="text/plain")
-    return Response(stream_with_context(events), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        stream_with_context(events),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def sse(event: str, data: str) -> str:

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -37,13 +37,15 @@ from shared.seed import seed
 
 PG_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-NOW = datetime(2026, 11, 28, 6, 5, tzinfo=timezone.utc)  # Saturday 14.05 WITA
+NOW = datetime(2026, 11, 28, 6, 5, tzinfo=UTC)  # Saturday 14.05 WITA
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under CI every PostgreSQL test must run: a missing database URL is an error, not a skip."""
     if os.environ.get("CI") and not PG_URL:
-        raise pytest.UsageError("CI=true but HELPDESK_TEST_DATABASE_URL is not set: the PostgreSQL tests would be skipped")
+        raise pytest.UsageError(
+            "CI=true but HELPDESK_TEST_DATABASE_URL is not set: the PostgreSQL tests would be skipped"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -157,7 +159,9 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-def make_user(session: Session, username: str = "petugas1", role: str = "officer", password: str = "rahasia-123", **overrides: Any) -> Any:
+def make_user(
+    session: Session, username: str = "petugas1", role: str = "officer", password: str = "rahasia-123", **overrides: Any
+) -> Any:
     """A staff account (password 'rahasia-123' unless given)."""
     from shared.models import Role
     from shared.staff import add_user
@@ -258,7 +262,9 @@ def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), 
         subprocess.run([BIN / "helpdesk", *command], env=env, check=True, capture_output=True)
     log_path = folder / "server.log"
     with log_path.open("ab") as log:
-        process = subprocess.Popen([BIN / "helpdesk", "serve", "--port", str(port), *serve_args], env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [BIN / "helpdesk", "serve", "--port", str(port), *serve_args], env=env, stdout=log, stderr=log
+        )
         server = Server(f"http://127.0.0.1:{port}", folder / "helpdesk.sqlite3", env, log_path, process)
         try:
             _wait_until_up(f"{server.url}/kiosk", process, server.log)
@@ -271,9 +277,11 @@ def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), 
 @contextmanager
 def serve_with_printer(folder: Path) -> Iterator[LiveServer]:
     """The product as an operator runs it: migrated, seeded, served by waitress, printing over TCP."""
-    with Emulator("127.0.0.1", 0, folder / "printer") as printer:
-        with helpdesk_server(folder, f"tcp://127.0.0.1:{printer.port}", KIOSK_IDLE_SECONDS="10") as server:
-            yield LiveServer(**vars(server), printer=printer)
+    with (
+        Emulator("127.0.0.1", 0, folder / "printer") as printer,
+        helpdesk_server(folder, f"tcp://127.0.0.1:{printer.port}", KIOSK_IDLE_SECONDS="10") as server,
+    ):
+        yield LiveServer(**vars(server), printer=printer)
 
 
 @pytest.fixture(scope="session")
@@ -291,7 +299,9 @@ def check_in_over_http(server: Server, **form: str) -> str:
     connection.request("POST", "/kiosk/consent", body="lang=id", headers=headers)
     page = connection.getresponse().read().decode()
     consent = html.unescape(page.split('name="consent" value="', 1)[1].split('"', 1)[0])
-    connection.request("POST", "/kiosk/checkin", body=urlencode({**make_form(**form), "consent": consent}), headers=headers)
+    connection.request(
+        "POST", "/kiosk/checkin", body=urlencode({**make_form(**form), "consent": consent}), headers=headers
+    )
     response = connection.getresponse()
     assert response.status == 200
     return response.read().decode()

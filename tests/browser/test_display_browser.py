@@ -60,7 +60,9 @@ class ThreadedServer:
 
     def start(self) -> None:
         self.connections: dict[int, Any] = {}
-        self.server = waitress.create_server(self.app, map=self.connections, host="127.0.0.1", port=self.port, threads=16)
+        self.server = waitress.create_server(
+            self.app, map=self.connections, host="127.0.0.1", port=self.port, threads=16
+        )
         self.port = self.server.effective_port
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

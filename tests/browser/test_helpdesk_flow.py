@@ -36,8 +36,14 @@ def empty_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def screens(browser: Browser, empty_server: LiveServer) -> Iterator[dict[str, Page]]:
     """A portrait touch kiosk, an officer's browser and the waiting-room TV, each in its own context."""
-    subprocess.run([BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
-                   input="rahasia-123\n", text=True, env=empty_server.env, capture_output=True, check=True)
+    subprocess.run(
+        [BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
+        input="rahasia-123\n",
+        text=True,
+        env=empty_server.env,
+        capture_output=True,
+        check=True,
+    )
     contexts = {
         "kiosk": browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True),
         "officer": browser.new_context(viewport={"width": 1600, "height": 1000}),

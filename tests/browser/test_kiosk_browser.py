@@ -140,7 +140,9 @@ def test_mistakes_are_explained_beside_each_field(kiosk_page: Page, live_server:
     expect(page.locator("#phone")).to_have_value("12345")  # what was typed stays
 
 
-def test_names_get_a_capital_at_each_word_and_shift_changes_one_letter(kiosk_page: Page, live_server: LiveServer) -> None:
+def test_names_get_a_capital_at_each_word_and_shift_changes_one_letter(
+    kiosk_page: Page, live_server: LiveServer
+) -> None:
     page = kiosk_page
     start_check_in(page, live_server)
     page.locator("#name").tap()

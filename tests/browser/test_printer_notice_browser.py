@@ -15,8 +15,14 @@ from tests.conftest import BIN, check_in_over_http, free_port, helpdesk_server
 def test_the_dashboard_warns_while_the_printer_is_off(browser: Browser, tmp_path: Path) -> None:
     printer_port = free_port()
     with helpdesk_server(tmp_path / "server", f"tcp://127.0.0.1:{printer_port}", PRINT_RETRY_MAX_SECONDS="1") as server:
-        subprocess.run([BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
-                       input="rahasia-123\n", text=True, env=server.env, capture_output=True, check=True)
+        subprocess.run(
+            [BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
+            input="rahasia-123\n",
+            text=True,
+            env=server.env,
+            capture_output=True,
+            check=True,
+        )
         context = browser.new_context(viewport={"width": 1600, "height": 1000})
         officer = context.new_page()
         officer.goto(f"{server.url}/login")

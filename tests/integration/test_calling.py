@@ -37,7 +37,9 @@ def test_four_officers_pressing_call_next_call_each_visitor_once(sessions: sessi
         except BaseException as error:  # noqa: BLE001 - reported below
             failures.append(error)
 
-    threads = [threading.Thread(target=officer, args=(user_id, desk)) for desk, user_id in enumerate(officers, 1) if desk <= 3]
+    threads = [
+        threading.Thread(target=officer, args=(user_id, desk)) for desk, user_id in enumerate(officers, 1) if desk <= 3
+    ]
     threads.append(threading.Thread(target=officer, args=(officers[3], 1)))  # two officers can share a desk
     for thread in threads:
         thread.start()
@@ -53,7 +55,9 @@ def test_four_officers_pressing_call_next_call_each_visitor_once(sessions: sessi
     ("ratio", "expected"),
     [((2, 1), "PNNPNNPNN"), ((1, 1), "PNPNPNNNN"), ((1, 2), "PPNPNNNNN")],
 )
-def test_priority_goes_first_and_normal_visitors_never_starve(session: Session, ratio: tuple[int, int], expected: str) -> None:
+def test_priority_goes_first_and_normal_visitors_never_starve(
+    session: Session, ratio: tuple[int, int], expected: str
+) -> None:
     settings = SETTINGS.__class__(**{**SETTINGS.__dict__, "call_ratio": ratio})
     officer = make_user(session)
     for n in range(12):
@@ -79,8 +83,12 @@ def test_the_service_steps_and_their_events(session: Session, sessions: sessionm
         calling.return_to_queue(session, ticket.visit_id)
         received = [events.get(0.1) for _ in range(6)]
     assert [(e.name, e.data["desk"]) for e in received if e] == [
-        ("visit.called", "Meja 2"), ("visit.recalled", "Meja 2"), ("visit.serving", "Meja 2"),
-        ("visit.transferred", "Meja 3"), ("visit.no_show", "Meja 3"), ("visit.returned", None),
+        ("visit.called", "Meja 2"),
+        ("visit.recalled", "Meja 2"),
+        ("visit.serving", "Meja 2"),
+        ("visit.transferred", "Meja 3"),
+        ("visit.no_show", "Meja 3"),
+        ("visit.returned", None),
     ]
     assert all(e and e.data["number"] == "A-001" for e in received)
     visit = session.get_one(Visit, ticket.visit_id)

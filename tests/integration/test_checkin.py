@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,12 +20,22 @@ from shared.settings import QueueSettings
 from tests.conftest import NOW, make_form
 
 SETTINGS = QueueSettings(
-    timezone=ZoneInfo("Asia/Makassar"), ticket_prefix="A", priority_prefix="", public_url="http://helpdesk.test",
-    minutes_per_visitor=15, desks=2,
+    timezone=ZoneInfo("Asia/Makassar"),
+    ticket_prefix="A",
+    priority_prefix="",
+    public_url="http://helpdesk.test",
+    minutes_per_visitor=15,
+    desks=2,
 )
 
 
-def checkin(session: Session, now: datetime = NOW, settings: QueueSettings = SETTINGS, proof: str | None = None, **overrides: str) -> Ticket:
+def checkin(
+    session: Session,
+    now: datetime = NOW,
+    settings: QueueSettings = SETTINGS,
+    proof: str | None = None,
+    **overrides: str,
+) -> Ticket:
     data, errors = parse_checkin(make_form(**overrides), party_ids=set(range(1, 30)), topic_ids=set(range(1, 20)))
     assert not errors
     consent = ConsentRecord("2026-11-29", now - timedelta(minutes=2), proof or uuid.uuid4().hex)
@@ -49,8 +59,8 @@ def test_a_check_in_saves_visit_consent_signature_and_print_job_together(session
 
 def test_numbers_count_up_and_restart_at_local_midnight_keeping_history(session: Session) -> None:
     assert [checkin(session).number for _ in range(3)] == ["A-001", "A-002", "A-003"]
-    before_midnight = datetime(2026, 11, 28, 15, 59, tzinfo=timezone.utc)  # 23.59 WITA
-    after_midnight = datetime(2026, 11, 28, 16, 1, tzinfo=timezone.utc)  # 00.01 WITA, next day
+    before_midnight = datetime(2026, 11, 28, 15, 59, tzinfo=UTC)  # 23.59 WITA
+    after_midnight = datetime(2026, 11, 28, 16, 1, tzinfo=UTC)  # 00.01 WITA, next day
     assert checkin(session, before_midnight).number == "A-004"
     assert checkin(session, after_midnight).number == "A-001"
     assert session.scalar(select(func.count()).select_from(Visit)) == 5

@@ -73,11 +73,10 @@ def test_a_committed_check_in_reaches_a_listener_on_another_connection(
 
 
 def test_work_that_is_rolled_back_sends_nothing(notifying: sessionmaker[Session], heard: Subscription) -> None:
-    with notifying() as session, pytest.raises(RuntimeError):
-        with write(session):
-            queue_event(session, Event("visit.checked_in", {"visit_id": 1}))
-            session.flush()
-            raise RuntimeError("the check-in failed")
+    with notifying() as session, pytest.raises(RuntimeError), write(session):
+        queue_event(session, Event("visit.checked_in", {"visit_id": 1}))
+        session.flush()
+        raise RuntimeError("the check-in failed")
     mark(notifying)
     assert names(heard, 1) == ["test.marker"]
 
@@ -94,7 +93,9 @@ def test_events_arrive_in_commit_order(notifying: sessionmaker[Session], heard: 
     assert names(heard, 3) == ["test.second", "test.first.a", "test.first.b"]
 
 
-def test_an_installation_in_another_schema_hears_nothing(notifying: sessionmaker[Session], heard: Subscription, db_url: str) -> None:
+def test_an_installation_in_another_schema_hears_nothing(
+    notifying: sessionmaker[Session], heard: Subscription, db_url: str
+) -> None:
     other_url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3Dhd_other_installation"
     assert channel_for(other_url) != channel_for(db_url)
     other_engine = make_engine(other_url)
@@ -111,7 +112,9 @@ def test_an_installation_in_another_schema_hears_nothing(notifying: sessionmaker
 
 def test_the_channel_names_the_database_and_schema_not_the_way_there(db_url: str) -> None:
     url = make_url(db_url)
-    elsewhere = url.set(drivername="postgresql+psycopg", host="db.example", port=6543, username="other", password="secret")
+    elsewhere = url.set(
+        drivername="postgresql+psycopg", host="db.example", port=6543, username="other", password="secret"
+    )
     assert channel_for(elsewhere.render_as_string(hide_password=False)) == channel_for(db_url)
     assert channel_for(url.set(database="elsewhere").render_as_string()) != channel_for(db_url)
     channel = channel_for(db_url)
@@ -122,10 +125,14 @@ def test_a_listener_that_lost_its_connection_comes_back_and_asks_screens_to_redr
     notifying: sessionmaker[Session], heard: Subscription, engine: Engine, db_url: str
 ) -> None:
     with engine.begin() as connection:
-        ended = connection.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = :listen"),
-            {"listen": f'LISTEN "{channel_for(db_url)}"'},
-        ).scalars().all()
+        ended = (
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = :listen"),
+                {"listen": f'LISTEN "{channel_for(db_url)}"'},
+            )
+            .scalars()
+            .all()
+        )
     assert ended == [True]
     assert heard.get(5.0) == RESYNC
     mark(notifying)

@@ -70,7 +70,9 @@ def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_job_counts_as_printed_only_after_the_printer_took_it(session: Session, sessions: sessionmaker[Session], broker: Broker) -> None:
+def test_a_job_counts_as_printed_only_after_the_printer_took_it(
+    session: Session, sessions: sessionmaker[Session], broker: Broker
+) -> None:
     ticket = checkin(session)
     transport = RecordingTransport()
     worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=Clock(NOW))
@@ -118,7 +120,9 @@ def test_jobs_print_in_check_in_order_after_an_outage(session: Session, sessions
     assert [job_id for job_id, _ in transport.jobs] == [first.print_job_id, second.print_job_id]
 
 
-def test_staff_learn_of_a_printer_fault_until_every_held_ticket_printed(session: Session, sessions: sessionmaker[Session]) -> None:
+def test_staff_learn_of_a_printer_fault_until_every_held_ticket_printed(
+    session: Session, sessions: sessionmaker[Session]
+) -> None:
     transport, clock = RecordingTransport(), Clock(NOW)
     worker = PrintWorker(sessions, transport, SETTINGS, threading.Event(), clock=clock)
     first = checkin(session)
@@ -188,13 +192,17 @@ def _dropping_printer(ready: threading.Event, port_box: list[int]) -> None:
         conn.close()
 
 
-def test_a_printer_that_drops_mid_job_keeps_the_job_queued(session: Session, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_a_printer_that_drops_mid_job_keeps_the_job_queued(
+    session: Session, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     ticket = checkin(session)
     ready, port_box = threading.Event(), []
     thread = threading.Thread(target=_dropping_printer, args=(ready, port_box))
     thread.start()
     ready.wait(5)
-    worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{port_box[0]}", tmp_path), SETTINGS, threading.Event())
+    worker = PrintWorker(
+        sessions, make_transport(f"tcp://127.0.0.1:{port_box[0]}", tmp_path), SETTINGS, threading.Event()
+    )
     assert worker.run_once() is False
     thread.join(5)
     session.rollback()
@@ -202,7 +210,9 @@ def test_a_printer_that_drops_mid_job_keeps_the_job_queued(session: Session, ses
     assert job.status == PrintStatus.PENDING and job.last_error
 
 
-def test_a_printer_that_does_not_answer_times_out(session: Session, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_printer_that_does_not_answer_times_out(
+    session: Session, sessions: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("printers.transports.NETWORK_TIMEOUT_SECONDS", 0.5)
     checkin(session)
     with socket.socket() as server, socket.socket() as queued:
@@ -210,13 +220,20 @@ def test_a_printer_that_does_not_answer_times_out(session: Session, sessions: se
         server.listen(0)  # never accepts; once the backlog is full, new connections hang
         queued.setblocking(False)
         queued.connect_ex(server.getsockname())
-        worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{server.getsockname()[1]}", tmp_path), SETTINGS, threading.Event())
+        worker = PrintWorker(
+            sessions,
+            make_transport(f"tcp://127.0.0.1:{server.getsockname()[1]}", tmp_path),
+            SETTINGS,
+            threading.Event(),
+        )
         started = time.monotonic()
         assert worker.run_once() is False
         assert time.monotonic() - started < 5
 
 
-def test_the_preview_printer_writes_png_and_bytes(session: Session, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+def test_the_preview_printer_writes_png_and_bytes(
+    session: Session, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
     ticket = checkin(session)
     worker = PrintWorker(sessions, make_transport("preview", tmp_path / "printouts"), SETTINGS, threading.Event())
     assert worker.run_once() is True
@@ -225,7 +242,9 @@ def test_the_preview_printer_writes_png_and_bytes(session: Session, sessions: se
     assert decoded_qr(Image.open(base.with_suffix(".png"))) == [ticket.status_url]
 
 
-def test_the_background_worker_prints_as_soon_as_a_job_is_queued(engine: Engine, sessions: sessionmaker[Session], emulator: Emulator, tmp_path: Path) -> None:
+def test_the_background_worker_prints_as_soon_as_a_job_is_queued(
+    engine: Engine, sessions: sessionmaker[Session], emulator: Emulator, tmp_path: Path
+) -> None:
     wake = threading.Event()
     kiosk = make_sessionmaker(engine, publish=wake_on_new_jobs(wake))
     worker = PrintWorker(sessions, make_transport(f"tcp://127.0.0.1:{emulator.port}", tmp_path), SETTINGS, wake)

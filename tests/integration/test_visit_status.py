@@ -29,8 +29,11 @@ def test_the_days_statuses_in_one_query_match_each_ticket_looked_up_alone(sessio
     assert statuses == {ticket.token: public_status(session, ticket.token) for ticket in tickets}
     assert called is not None and statuses[tickets[2].token].status == VisitStatus.CALLED
     assert statuses[tickets[2].token].desk == "Meja 1" and statuses[tickets[0].token].desk == "Meja 2"
-    waiting = {ticket.number: statuses[ticket.token].ahead for ticket in tickets
-               if statuses[ticket.token].status == VisitStatus.WAITING}
+    waiting = {
+        ticket.number: statuses[ticket.token].ahead
+        for ticket in tickets
+        if statuses[ticket.token].status == VisitStatus.WAITING
+    }
     assert waiting == {"A-006": 0, "A-004": 1, "A-005": 2, "A-007": 3}  # the priority visitor first
     assert statuses[tickets[6].token].masked_name == "G*** T***"
     assert public_status(session, yesterday.token) is not None

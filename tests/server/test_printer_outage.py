@@ -54,8 +54,10 @@ def test_tickets_queued_while_the_printer_was_off_survive_a_server_restart(tmp_p
         numbers = [re.search(r'class="number">(A-\d+)<', check_in_over_http(server)).group(1) for _ in range(2)]
     assert numbers == ["A-001", "A-002"]
 
-    with Emulator("127.0.0.1", printer_port, tmp_path / "printer") as printer, \
-            helpdesk_server(folder, f"tcp://127.0.0.1:{printer_port}"):
+    with (
+        Emulator("127.0.0.1", printer_port, tmp_path / "printer") as printer,
+        helpdesk_server(folder, f"tcp://127.0.0.1:{printer_port}"),
+    ):
         eventually(lambda: len(printer.jobs()) == 2)
         printed = [(printer.out_dir / f"job-{n:04d}.bin").read_bytes() for n in (1, 2)]
         assert b"A-001" in printed[0] and b"A-002" in printed[1]

@@ -71,9 +71,12 @@ def test_printer_test_says_when_the_printer_is_off(live_server: LiveServer) -> N
 
 def test_the_emulator_command_renders_jobs_it_receives(tmp_path: Path) -> None:
     port = free_port()
-    process = subprocess.Popen([str(BIN / "helpdesk"), "printer", "emulate", "--port", str(port), "--out", str(tmp_path / "out")],
-                               env={**os.environ, "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(BIN / "helpdesk"), "printer", "emulate", "--port", str(port), "--out", str(tmp_path / "out")],
+        env={**os.environ, "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         from escpos.printer import Network
 

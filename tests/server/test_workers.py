@@ -44,7 +44,9 @@ class Stream:
     def __init__(self, server: Server, token: str) -> None:
         host, port = server.url.removeprefix("http://").split(":")
         self._socket = socket.create_connection((host, int(port)), timeout=10)
-        self._socket.sendall(f"GET /t/{token}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        self._socket.sendall(
+            f"GET /t/{token}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
         self._received = b""
 
     def next_status(self, timeout: float = 5.0) -> str:
@@ -54,7 +56,7 @@ class Stream:
             start = self._received.find(b"event: status\n")
             end = self._received.find(b"\n\n", start) if start >= 0 else -1
             if end >= 0:
-                frame, self._received = self._received[start:end], self._received[end + 2:]
+                frame, self._received = self._received[start:end], self._received[end + 2 :]
                 return frame.decode()
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"no status frame within {timeout} s"
@@ -119,7 +121,9 @@ def connections_per_worker(server: Server) -> dict[int, int]:
             fields = line.split()
             if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
                 established.add(f"socket:[{fields[9]}]")
-    return {pid: len({os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()} & established) for pid in workers(server)}
+    return {
+        pid: len({os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()} & established) for pid in workers(server)
+    }
 
 
 def test_sigterm_stops_the_server_and_its_print_process(tmp_path: Path) -> None:
@@ -133,8 +137,13 @@ def test_sigterm_stops_the_server_and_its_print_process(tmp_path: Path) -> None:
 
 def test_sqlite_refuses_several_workers_and_says_why(tmp_path: Path) -> None:
     env = {**os.environ, "HELPDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'helpdesk.sqlite3'}"}
-    result = subprocess.run([str(BIN / "helpdesk"), "serve", "--workers", "2", "--port", str(free_port())],
-                            env=env, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [str(BIN / "helpdesk"), "serve", "--workers", "2", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0
     assert "--workers needs PostgreSQL: with SQLite the helpdesk runs in one process" in result.stderr
 
@@ -142,8 +151,15 @@ def test_sqlite_refuses_several_workers_and_says_why(tmp_path: Path) -> None:
 @pytest.mark.postgres
 @needs_postgresql
 def test_a_check_in_on_one_server_updates_a_stream_on_another(pg_url: str, tmp_path: Path) -> None:
-    settings = {"DATABASE_URL": pg_url, "PRINT_WORKER": "false", "SSE_KEEPALIVE_SECONDS": "1"}  # closed streams end soon
-    with helpdesk_server(tmp_path / "a", "preview", **settings) as a, helpdesk_server(tmp_path / "b", "preview", **settings) as b:
+    settings = {
+        "DATABASE_URL": pg_url,
+        "PRINT_WORKER": "false",
+        "SSE_KEEPALIVE_SECONDS": "1",
+    }  # closed streams end soon
+    with (
+        helpdesk_server(tmp_path / "a", "preview", **settings) as a,
+        helpdesk_server(tmp_path / "b", "preview", **settings) as b,
+    ):
         token = token_of(check_in_over_http(a))
         stream = Stream(b, token)
         try:
@@ -156,10 +172,19 @@ def test_a_check_in_on_one_server_updates_a_stream_on_another(pg_url: str, tmp_p
 
 @pytest.mark.postgres
 @needs_postgresql
-def test_several_workers_share_the_port_the_events_and_one_printer_and_stop_together(pg_url: str, tmp_path: Path) -> None:
-    with Emulator("127.0.0.1", 0, tmp_path / "printer") as printer, \
-            helpdesk_server(tmp_path / "server", f"tcp://127.0.0.1:{printer.port}", ["--workers", "2"],
-                            DATABASE_URL=pg_url, SSE_KEEPALIVE_SECONDS="1") as server:
+def test_several_workers_share_the_port_the_events_and_one_printer_and_stop_together(
+    pg_url: str, tmp_path: Path
+) -> None:
+    with (
+        Emulator("127.0.0.1", 0, tmp_path / "printer") as printer,
+        helpdesk_server(
+            tmp_path / "server",
+            f"tcp://127.0.0.1:{printer.port}",
+            ["--workers", "2"],
+            DATABASE_URL=pg_url,
+            SSE_KEEPALIVE_SECONDS="1",
+        ) as server,
+    ):
         eventually(lambda: len(workers(server)) == 2)
         killed = workers(server)[0]
         os.kill(killed, signal.SIGKILL)
@@ -169,7 +194,9 @@ def test_several_workers_share_the_port_the_events_and_one_printer_and_stop_toge
         token = token_of(check_in_over_http(server))
         streams: list[Stream] = []
         try:
-            while len(streams) < 12 or not all(connections_per_worker(server).values()):  # the kernel hands out connections
+            while len(streams) < 12 or not all(
+                connections_per_worker(server).values()
+            ):  # the kernel hands out connections
                 assert len(streams) < 200, f"one worker took every stream: {connections_per_worker(server)}"
                 streams.append(Stream(server, token))
                 assert "Anda berikutnya" in streams[-1].next_status()

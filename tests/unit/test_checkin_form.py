@@ -23,7 +23,12 @@ def test_a_complete_form_gives_clean_data() -> None:
     assert errors == {}
     assert data is not None
     assert (data.name, data.phone, data.visitor_type, data.party_id, data.topic_id, data.priority) == (
-        "Maria Lodia", "+6281234567890", VisitorType.PARTY, 5, 1, True,
+        "Maria Lodia",
+        "+6281234567890",
+        VisitorType.PARTY,
+        5,
+        1,
+        True,
     )
     assert data.signature_png.startswith(b"\x89PNG")
 
@@ -75,10 +80,19 @@ def _png(image: Image.Image) -> bytes:
 @pytest.mark.parametrize(
     ("signature", "message"),
     [
-        (data_url(_png(Image.new("RGBA", (600, 200), (0, 0, 0, 0)))), "Tanda tangan masih kosong. Silakan tanda tangan di kotak."),
-        ("data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff").decode(), "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."),
+        (
+            data_url(_png(Image.new("RGBA", (600, 200), (0, 0, 0, 0)))),
+            "Tanda tangan masih kosong. Silakan tanda tangan di kotak.",
+        ),
+        (
+            "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff").decode(),
+            "Tanda tangan tidak terbaca. Silakan tanda tangan ulang.",
+        ),
         ("data:image/png;base64,not-base64!!", "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."),
-        ("data:image/png;base64," + base64.b64encode(b"GIF89a" + b"\0" * 50).decode(), "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."),
+        (
+            "data:image/png;base64," + base64.b64encode(b"GIF89a" + b"\0" * 50).decode(),
+            "Tanda tangan tidak terbaca. Silakan tanda tangan ulang.",
+        ),
         ("data:image/png;base64," + "A" * 300_000, "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."),
         (data_url(signature_png(size=(3000, 200))), "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."),
     ],

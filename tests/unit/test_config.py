@@ -50,7 +50,13 @@ def test_environment_overrides_the_instance_file(tmp_path: Path) -> None:
 
 
 def test_printer_addresses_are_accepted(tmp_path: Path) -> None:
-    for printer in ("tcp://192.168.1.50:9100", "usb://04b8:0e15", "serial:///dev/ttyUSB0?baudrate=19200", "file:///dev/usb/lp0", "win32://EPSON TM-T20II"):
+    for printer in (
+        "tcp://192.168.1.50:9100",
+        "usb://04b8:0e15",
+        "serial:///dev/ttyUSB0?baudrate=19200",
+        "file:///dev/usb/lp0",
+        "win32://EPSON TM-T20II",
+    ):
         assert load(tmp_path, PRINTER=printer)["PRINTER"] == printer
 
 
@@ -58,4 +64,7 @@ def test_an_unknown_printer_profile_stops_the_app(tmp_path: Path) -> None:
     from helpdesk import create_app
 
     with pytest.raises(ConfigError, match="^HELPDESK_PRINTER_PROFILE: unknown python-escpos profile 'TM-X1'"):
-        create_app({"PRINTER_PROFILE": "TM-X1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, instance_path=str(tmp_path))
+        create_app(
+            {"PRINTER_PROFILE": "TM-X1", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+            instance_path=str(tmp_path),
+        )

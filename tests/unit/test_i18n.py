@@ -32,5 +32,7 @@ def test_validation_messages_visitor_types_and_party_labels_are_translated() -> 
 
 def test_no_interface_string_is_translated_twice() -> None:
     source = (ROOT / "shared" / "i18n.py").read_text(encoding="utf-8")
-    keys = re.findall(r'^\s+"((?:[^"\\]|\\.)*)":', source, flags=re.MULTILINE) + re.findall(r"^\s+'([^']*)':", source, flags=re.MULTILINE)
+    keys = re.findall(r'^\s+"((?:[^"\\]|\\.)*)":', source, flags=re.MULTILINE) + re.findall(
+        r"^\s+'([^']*)':", source, flags=re.MULTILINE
+    )
     assert len(keys) == len(set(keys)) == len(EN)

@@ -7,7 +7,15 @@ from shared.phone import display_phone, normalise_phone
 
 @pytest.mark.parametrize(
     "typed",
-    ["081234567890", "0812-3456-7890", "0812 3456 7890", "+62 812 3456 7890", "62812-3456-7890", "+62-812.3456.7890", "(0812) 3456 7890"],
+    [
+        "081234567890",
+        "0812-3456-7890",
+        "0812 3456 7890",
+        "+62 812 3456 7890",
+        "62812-3456-7890",
+        "+62-812.3456.7890",
+        "(0812) 3456 7890",
+    ],
 )
 def test_common_ways_of_writing_a_mobile_number_are_stored_alike(typed: str) -> None:
     assert normalise_phone(typed) == "+6281234567890"
@@ -23,7 +31,16 @@ def test_short_and_long_mobile_numbers(typed: str, stored: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "0380 821234", "+1 415 555 0100", "0812", "0812345678901234", "08123abc567", "0842 1234 5678", "+62 0812 3456 789"],
+    [
+        "",
+        "0380 821234",
+        "+1 415 555 0100",
+        "0812",
+        "0812345678901234",
+        "08123abc567",
+        "0842 1234 5678",
+        "+62 0812 3456 789",
+    ],
 )
 def test_landlines_foreign_and_malformed_numbers_are_refused(typed: str) -> None:
     assert normalise_phone(typed) is None

@@ -68,7 +68,9 @@ def client_as(app: Any, role: str) -> Any:
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     if role != "anonymous":
-        response = client.post("/login", data={"username": f"akun-{role}", "password": "rahasia-123", "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": f"akun-{role}", "password": "rahasia-123", "csrf_token": token}
+        )
         assert response.status_code == 302
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
         client.post("/dashboard/desk", data={"desk_id": "1", "csrf_token": token})
@@ -78,9 +80,14 @@ def client_as(app: Any, role: str) -> Any:
 
 def sample_url(rule: Any, world: dict[str, Any]) -> str:
     values = {
-        "token": world["token"], "visit_id": world["visit_id"], "job_id": world["job_id"], "action": "recall",
-        "name": "htmx.min.js", "filename": "display.css" if rule.endpoint == "display.static" else
-        ("dashboard.css" if rule.endpoint == "dashboard.static" else "kiosk.css"),
+        "token": world["token"],
+        "visit_id": world["visit_id"],
+        "job_id": world["job_id"],
+        "action": "recall",
+        "name": "htmx.min.js",
+        "filename": "display.css"
+        if rule.endpoint == "display.static"
+        else ("dashboard.css" if rule.endpoint == "dashboard.static" else "kiosk.css"),
     }
     return rule.build({arg: values[arg] for arg in rule.arguments})[1]
 

@@ -196,7 +196,9 @@ def test_transfer_to_another_officer(staff: Any, app: Any) -> None:
 
 def test_staff_can_work_in_english_and_refusals_are_translated(staff: Any, app: Any) -> None:
     (visit_id,) = waiting_visits(app, 1)
-    staff.post("/language", data={"lang": "en", "csrf_token": staff.environ_base["HTTP_X_CSRF_TOKEN"], "next": "/dashboard/"})
+    staff.post(
+        "/language", data={"lang": "en", "csrf_token": staff.environ_base["HTTP_X_CSRF_TOKEN"], "next": "/dashboard/"}
+    )
     page = staff.get("/dashboard/", headers={"HX-Request": ""}).text
     assert "Call next" in page and 'lang="en"' in page
     refused = staff.post(f"/dashboard/visits/{visit_id}/finish")

@@ -75,7 +75,9 @@ def test_names_and_phones_never_reach_the_screen(app: Any, client: Any, officer:
         assert [word for word in PRIVATE if word in text] == []
 
 
-def test_the_stream_sends_the_board_then_announces_calls_transfers_and_recalls(app: Any, client: Any, officer: int) -> None:
+def test_the_stream_sends_the_board_then_announces_calls_transfers_and_recalls(
+    app: Any, client: Any, officer: int
+) -> None:
     visit_id = check_in_and_call(app, officer)
     response = client.get("/display/events")
     assert response.mimetype == "text/event-stream"

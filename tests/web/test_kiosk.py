@@ -97,13 +97,17 @@ def test_bad_input_gets_a_message_beside_its_field_and_saves_nothing(
         response = client.post(step, data={**make_form(**{field: value}), "consent": token, "lang": lang}, headers=HX)
         assert response.status_code == 422
         message = message_en if lang == "en" else message_id
-        assert re.search(rf'id="{field}-error"[^>]*>{re.escape(message)}', response.text.replace("&lt;", "<").replace("&gt;", ">"))
+        assert re.search(
+            rf'id="{field}-error"[^>]*>{re.escape(message)}', response.text.replace("&lt;", "<").replace("&gt;", ">")
+        )
     assert count(app, Visit) == 0
 
 
 def test_markup_is_never_echoed_as_html(client: Any) -> None:
     token = consent_token(client)
-    response = client.post("/kiosk/review", data={**make_form(name="<script>alert(1)</script>"), "consent": token}, headers=HX)
+    response = client.post(
+        "/kiosk/review", data={**make_form(name="<script>alert(1)</script>"), "consent": token}, headers=HX
+    )
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
 
@@ -171,7 +175,13 @@ def test_the_print_status_poll_stops_once_printed(client: Any, app: Any) -> None
 
 
 def test_browser_libraries_come_from_node_modules(client: Any) -> None:
-    for name in ("htmx.min.js", "sse.min.js", "signature_pad.umd.min.js", "simple-keyboard.js", "dejavu-sans-400.woff2"):
+    for name in (
+        "htmx.min.js",
+        "sse.min.js",
+        "signature_pad.umd.min.js",
+        "simple-keyboard.js",
+        "dejavu-sans-400.woff2",
+    ):
         assert client.get(f"/vendor/{name}").status_code == 200, name
     assert client.get("/vendor/package.json").status_code == 404
 
