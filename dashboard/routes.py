@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response
 
 from dashboard.auth import current_user, roles_required
 from dashboard.scan import token_from_scan
-from shared import calling
+from shared import calling, print_status
 from shared.board import AT_DESK, Board, board, visit_at_desk
-from shared.calling import QueueError
+from shared.calling import Actor, QueueError
 from shared.dates import clock_time
 from shared.live import Frames, live_stream, queue_changed, shared
 from shared.models import Desk, Visit
@@ -67,9 +67,13 @@ def index() -> str | Response:
 
 
 def printer_notice(session_: Session) -> dict[str, Any]:
-    """What dashboard/_printer.html shows: the printer's trouble, if any, and since when."""
-    trouble = printer_trouble(session_)
-    return {"trouble": trouble, "since": clock_time(trouble.since, runtime().queue.timezone) if trouble else ""}
+    """What dashboard/_printer.html shows: the printer's trouble, if any, with times on the office clock."""
+    trouble, zone = printer_trouble(session_), runtime().queue.timezone
+    return {
+        "trouble": trouble,
+        "since": clock_time(trouble.since, zone) if trouble.since else "",
+        "down_since": clock_time(trouble.down_since, zone) if trouble.down_since else "",
+    }
 
 
 @bp.post("/desk")
@@ -131,22 +135,23 @@ def events() -> Response:
 def call_next() -> Response | str:
     """Call the next visitor to this officer's desk."""
     desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
-    visit = calling.call_next(db(), desk.id, current_user().id, runtime().queue, runtime().now())  # type: ignore[union-attr]
+    visit = calling.call_next(db(), desk.id, current_user().id, runtime().queue, runtime().now)  # type: ignore[union-attr]
     if visit is None:
         return flash("Tidak ada pengunjung yang menunggu.")
     return render_my_desk(desk, visit)
 
 
-ACTIONS: dict[str, Callable[..., Visit]] = {
-    "call": lambda visit_id, desk, user: calling.call_ticket(db(), visit_id, desk.id, user.id, runtime().now()),
-    "recall": lambda visit_id, desk, user: calling.recall(db(), visit_id),
-    "start": lambda visit_id, desk, user: calling.start_service(db(), visit_id, user.id, runtime().now()),
-    "finish": lambda visit_id, desk, user: calling.finish(db(), visit_id, runtime().now()),
-    "no-show": lambda visit_id, desk, user: calling.mark_no_show(db(), visit_id, runtime().now()),
-    "return": lambda visit_id, desk, user: calling.return_to_queue(db(), visit_id),
-    "transfer": lambda visit_id, desk, user: calling.transfer(
+ACTIONS: dict[str, Callable[[int, Actor], Visit]] = {
+    "call": lambda visit_id, by: calling.call_ticket(db(), visit_id, by.desk_id, by.officer_id, runtime().now()),
+    "recall": lambda visit_id, by: calling.recall(db(), visit_id, by),
+    "start": lambda visit_id, by: calling.start_service(db(), visit_id, by, runtime().now()),
+    "finish": lambda visit_id, by: calling.finish(db(), visit_id, by, runtime().now()),
+    "no-show": lambda visit_id, by: calling.mark_no_show(db(), visit_id, by, runtime().now()),
+    "return": lambda visit_id, by: calling.return_to_queue(db(), visit_id, by),
+    "transfer": lambda visit_id, by: calling.transfer(
         db(),
         visit_id,
+        by,
         request.form.get("desk_id", type=int) or 0,
         request.form.get("officer_id", type=int),
         runtime().now(),
@@ -160,8 +165,9 @@ def act(visit_id: int, action: str) -> Response | str:
     """Call, recall, start, finish, mark absent, return or transfer one ticket."""
     desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
     handler = ACTIONS.get(action) or abort(404)
+    user = current_user() or abort(401)
     try:
-        visit = handler(visit_id, desk, current_user())
+        visit = handler(visit_id, Actor(user.id, user.role, desk.id))
     except QueueError as error:
         return flash(error.text(language()), status=409)
     at_my_desk = visit.desk_id == desk.id and visit.status in AT_DESK
@@ -177,6 +183,17 @@ def scan() -> Response | str:
     if visit is None:
         return flash("Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.", status=404)
     return render_template("dashboard/_ticket.html", visit=visit, **transfer_choices(db()))
+
+
+@bp.post("/print-jobs/<int:job_id>/reprint")
+@roles_required(*QUEUE_ROLES)
+def reprint(job_id: int) -> Response | str:
+    """Print a set-aside printout again, once an officer has looked at the printer."""
+    try:
+        print_status.reprint(db(), job_id, runtime().now())
+    except print_status.PrintError as error:
+        return flash(error.text(language()), status=409)
+    return render_template("dashboard/_printer.html", **printer_notice(db()))
 
 
 def render_my_desk(desk: Desk, visit: Visit | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import threading
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -11,10 +11,12 @@ from typing import Any
 from flask import Flask, Response, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.utils import import_string
 
+from helpdesk import security
 from printers.layout import paper_width
-from printers.outbox import Wakeup, wake_on_new_jobs
+from printers.outbox import wake_on_new_jobs
 from shared.config import ConfigError, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker, Event
@@ -35,6 +37,7 @@ BLUEPRINTS = (
 def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the Flask application; test_config overrides settings without touching the environment."""
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, static_folder=None)
+    app.url_map.converters["int"] = RowId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config = load_config(Path(app.instance_path), overrides=test_config)
     try:
@@ -42,7 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     except ValueError as error:
         raise ConfigError(f"HELPDESK_PRINTER_PROFILE: {error}") from None
     app.config.update(config)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.config.update(MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    security.init_app(app)
 
     engine = make_engine(config["DATABASE_URL"])
     broker, sessions, print_wake = _events(config["DATABASE_URL"], engine)
@@ -64,6 +68,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     return app
 
 
+class RowId(IntegerConverter):
+    """<int:...> in every route: a row id, so a number too large for the database is a 404, not a crash."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = 1, max: int | None = 2**31 - 1) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
+
+
 def _vary_on_htmx(response: Response) -> Response:
     # One URL serves a page or its fragment, so caches must key on the HX-Request header.
     if request.endpoint and not request.endpoint.startswith("assets."):
@@ -71,19 +82,19 @@ def _vary_on_htmx(response: Response) -> Response:
     return response
 
 
-def _events(url: str, engine: Engine) -> tuple[Broker, sessionmaker[Session], Wakeup | None]:
+def _events(url: str, engine: Engine) -> tuple[Broker, sessionmaker[Session], threading.Event | None]:
     """How committed events reach live screens and the printer: the broker, sessions and the print wake-up.
 
-    SQLite runs one process: events go straight to its broker and wake the print process through a shared
-    Event. On PostgreSQL they go out with NOTIFY and every process, this one included, hears them through its
+    SQLite runs one process: events go straight to its broker and wake the print process through an Event
+    that helpdesk.printing relays to it. On PostgreSQL they go out with NOTIFY and every process, this one included, hears them through its
     own listener; the print process listens for itself, so there is nothing to share with it.
     """
     if is_postgresql(url):
         channel = channel_for(url)
         return Broker(feed=partial(Listener, url, channel)), make_sessionmaker(engine, notify=notifier(channel)), None
     broker = Broker()
-    print_wake = multiprocessing.get_context("spawn").Event()
-    wake_printer = wake_on_new_jobs(print_wake)
+    print_wake = threading.Event()  # helpdesk.printing relays it to the print process; setting it never blocks
+    wake_printer = wake_on_new_jobs(print_wake.set)
 
     def publish(events: list[Event]) -> None:
         broker.publish(events)

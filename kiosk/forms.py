@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.checkin import ConsentRecord
-from shared.checkin_form import CheckinData, parse_checkin
+from shared.checkin_form import CheckinData, parse_checkin, unreadable_fields
 from shared.consent import ConsentError, read_consent
 from shared.models import Party, Topic, VisitorType
 
@@ -63,14 +63,18 @@ class CheckinForm:
 
     def validate(self) -> bool:
         """Check everything on the server; the page's own checks are only a help."""
+        posted = {**self.values, "lang": request.values.get("lang", "id")}
         self.data, self.errors = parse_checkin(
-            {**self.values, "lang": request.values.get("lang", "id")},
+            posted,
             party_ids=set(self.session.scalars(select(Party.id).where(Party.active))),
             topic_ids=set(self.session.scalars(select(Topic.id).where(Topic.active))),
         )
+        for name in unreadable_fields(posted).keys() & self.values.keys():
+            self.values[name] = ""  # hidden characters or a megabyte of text are not shown back: it is typed again
         try:
             self.consent = read_consent(current_app.config["SECRET_KEY"], self.values["consent"])
         except ConsentError as error:
             self.errors["consent"] = str(error)
+            self.values["consent"] = ""  # useless now: the visitor starts again from the notice
             self.data = None
         return self.data is not None

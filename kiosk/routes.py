@@ -9,14 +9,17 @@ from flask import (
     g,
     redirect,
     render_template,
+    request,
     url_for,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from kiosk.forms import CheckinForm
+from kiosk.forms import FIELDS, CheckinForm
 from kiosk.live import status_stream
 from shared.checkin import check_in
 from shared.consent import NOTICE_VERSION, RETENTION_YEARS, consent_token
+from shared.i18n import LANGUAGES
 from shared.phone import display_phone
 from shared.print_status import TicketPrintStatus, ticket_print_status
 from shared.visit_status import public_status
@@ -86,6 +89,18 @@ def checkin() -> tuple[str, int]:
     return screen(
         "ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False)
     )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    """A post far bigger than the kiosk ever sends: explain it on the form rather than show an error page."""
+    # The body, and the language chosen in it, cannot be read: only the address may name the language.
+    asked = request.args.get("lang", "")
+    g.lang = asked if asked in LANGUAGES else "id"
+    form = CheckinForm(
+        dict.fromkeys(FIELDS, ""), db(), errors={"consent": "Isian yang dikirim terlalu besar. Silakan mulai lagi."}
+    )
+    return screen("form", 413, form=form)
 
 
 @bp.get("/kiosk/prints/<int:job_id>")

@@ -23,4 +23,13 @@ def _import_escpos_quietly() -> None:
     root.handlers[:], root.level = handlers, level
 
 
+def _below_warning_from_escpos(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or f"{os.sep}escpos{os.sep}" not in record.pathname
+
+
+def quiet_escpos_logging() -> None:
+    """Drop python-escpos's INFO lines, which it writes to the root logger on every open and close."""
+    logging.getLogger().addFilter(_below_warning_from_escpos)
+
+
 _import_escpos_quietly()

@@ -24,6 +24,7 @@ print stray parameter bytes as text but can never stall the interpreter.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import json
 import logging
@@ -47,6 +48,7 @@ from printers.canvas import FONT_CELLS, LINE_SPACING, Canvas, Span
 log = logging.getLogger(__name__)
 
 LF, HT, FF, DLE, ESC, FS, GS = 0x0A, 0x09, 0x0C, 0x10, 0x1B, 0x1C, 0x1D
+DLE_EOT, GS_R = b"\x10\x04", b"\x1dr"  # status requests, answered when answers_status is set
 
 # ESC t n table numbers are Epson's; only those with a Python codec are listed, others are ignored.
 CODE_PAGES: dict[int, str] = {
@@ -572,11 +574,26 @@ _JOB_FILE = re.compile(r"job-(\d+)(?:-\d+)?\.(?:bin|png)$")
 class Emulator:
     """A virtual network printer on a TCP port; each connection is one job filed in out_dir."""
 
-    def __init__(self, host: str, port: int, out_dir: Path, width_dots: int = 576, pictures: bool = True) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        out_dir: Path,
+        width_dots: int = 576,
+        pictures: bool = True,
+        *,
+        answers_status: bool = False,
+        linger: float = 0.0,
+    ) -> None:
         self.host = host
         self.out_dir = Path(out_dir)
         self.width_dots = width_dots
         self.pictures = pictures  # off for load tests: the raw bytes and the journal only
+        # Like many real printers, answer DLE EOT n and GS r n; otherwise stay silent, like many cheap ones.
+        self.answers_status = answers_status
+        self.paper = "ok"  # what the paper sensors report: "ok", "low" or "out"
+        self.offline = False  # cover open: DLE EOT 1 reports the printer offline
+        self.linger = linger  # seconds to keep the connection open after the job, as some firmware does
         self._requested_port = port
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -665,6 +682,7 @@ class Emulator:
         conn.settimeout(0.2)
         chunks: list[bytes] = []
         first_byte_at = last_byte_at = 0.0
+        status = _StatusRequests()
         while not stopping():
             try:
                 chunk = conn.recv(65536)
@@ -673,13 +691,36 @@ class Emulator:
             except OSError:
                 break  # reset by the peer: keep what arrived
             if not chunk:
+                self._linger(conn, stopping)
                 break
             last_byte_at = time.time()
             first_byte_at = first_byte_at or last_byte_at
             chunks.append(chunk)
-        if not chunks:
-            return None
+            requests = status.feed(chunk)
+            if self.answers_status:
+                with contextlib.suppress(OSError):
+                    conn.sendall(b"".join(self._status_byte(request) for request in requests))
+        if not chunks or status.requests_only:
+            return None  # nothing, or only questions: nothing to print
         return b"".join(chunks), accepted_at, first_byte_at, last_byte_at
+
+    def _linger(self, conn: socket.socket, stopping: Callable[[], bool]) -> None:
+        """Keep the connection open a while after the job, as some printers' firmware does."""
+        started = time.monotonic()
+        while time.monotonic() - started < self.linger and not stopping():  # linger may be shortened meanwhile
+            time.sleep(0.05)
+
+    def _status_byte(self, request: bytes) -> bytes:
+        """The answer to DLE EOT n (real-time status) or GS r n (status once the data before it is processed)."""
+        low, out = self.paper in ("low", "out"), self.paper == "out"
+        if request[0] == GS:
+            return bytes([(0x03 if low else 0) | (0x0C if out else 0)])
+        kind = request[2]
+        if kind == 1:
+            return bytes([0x12 | (0x08 if self.offline or out else 0)])
+        if kind == 4:
+            return bytes([0x12 | (0x0C if low else 0) | (0x60 if out else 0)])
+        return b"\x12"
 
     def _file_job(self, data: bytes, accepted_at: float, first: float, last: float, *, peer: str) -> None:
         number = self._next_job_number()
@@ -716,6 +757,39 @@ class Emulator:
         # Derived from the folder each time so a restarted emulator never overwrites earlier jobs.
         numbers = [int(m.group(1)) for p in self.out_dir.iterdir() if (m := _JOB_FILE.match(p.name))]
         return max(numbers, default=0) + 1
+
+
+class _StatusRequests:
+    """Finds status requests at the end of what has arrived: a client asking for status waits for the answer
+    before it sends more, so a request is the last thing received (bytes inside image data are mistaken for
+    one only if a chunk happens to end with them)."""
+
+    def __init__(self) -> None:
+        self._tail = b""  # the last bytes received, for a request split across two chunks
+        self._received = 0  # bytes received in all
+        self._answered_to = 0  # requests before this position were answered already
+        self._request_bytes = 0
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The requests, in order, that end the stream once this chunk has arrived."""
+        self._received += len(chunk)
+        data = self._tail + chunk
+        offset = self._received - len(data)  # the stream position of data[0]
+        found: list[bytes] = []
+        end = len(data)
+        while end >= 3 and offset + end - 3 >= self._answered_to and data[end - 3 : end - 1] in (DLE_EOT, GS_R):
+            found.append(data[end - 3 : end])
+            end -= 3
+        if found:
+            self._answered_to = self._received
+            self._request_bytes += 3 * len(found)
+        self._tail = data[-8:]
+        return found[::-1]
+
+    @property
+    def requests_only(self) -> bool:
+        """Whether everything received so far was status requests (answered or not)."""
+        return self._received > 0 and self._request_bytes == self._received
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -113,6 +113,7 @@ def write_escpos(document: Document, printer: EscposSink, width_dots: int, nativ
 def to_escpos(document: Document, profile: str, native_qr: bool = False) -> bytes:
     """The ESC/POS bytes of a document for a python-escpos printer profile."""
     printer = Dummy(profile=profile)
+    printer.hw("INIT")  # ESC @: whatever an earlier, cut-off job left half-done, this one starts clean
     write_escpos(document, printer, paper_width(profile), native_qr)
     return bytes(printer.output)
 

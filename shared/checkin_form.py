@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from shared.models import VisitorType
 from shared.phone import normalise_phone
@@ -18,10 +18,51 @@ from shared.phone import normalise_phone
 NAME_MAX = 100
 SIGNATURE_MAX_BYTES = 200_000
 SIGNATURE_MAX_SIDE = 2000
+SIGNATURE_MAX_PIXELS = 2_000_000  # a 2000 x 1000 pad; checked from the header, before anything is decoded
 SIGNATURE_MIN_INK = 40  # dark pixels: a tap or a stray dot is not a signature
+SIGNATURE_HEADER = "data:image/png;base64"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MARKUP = re.compile(r"[<>{}\\]|&#|javascript:", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"[^\W\d_]|[ .,'\-]")
+_ID = re.compile(r"[0-9]{1,9}")  # int() would also take " 1 ", "+5", "1_0" and "٥"
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+NAME_TOO_LONG = f"Nama terlalu panjang (paling banyak {NAME_MAX} huruf)."
+PHONE_INVALID = "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890."
+PICK_TYPE = "Pilih jenis pengunjung."
+PICK_PARTY = "Pilih partai politik Anda."
+PICK_TOPIC = "Pilih topik konsultasi."
+PRIORITY_INVALID = "Pilihan layanan prioritas tidak terbaca. Silakan pilih ulang."
+LANG_INVALID = "Pilihan bahasa tidak terbaca. Silakan mulai lagi."
+SIGNATURE_UNREADABLE = "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."
+SIGNATURE_TOO_BIG = "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """The longest raw value a field may have, and what the visitor is told when it is longer or hides characters."""
+
+    chars: int
+    too_long: str
+    hidden: str
+
+
+# Every field the kiosk posts. The kiosk's own inputs never come near these lengths, and nothing it sends holds
+# control, format or unassigned characters (Unicode category C): such values are refused before they are parsed.
+FIELD_LIMITS: dict[str, _Limit] = {
+    "name": _Limit(
+        NAME_MAX * 4, NAME_TOO_LONG, "Nama berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."
+    ),
+    "phone": _Limit(40, PHONE_INVALID, "Nomor HP berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."),
+    "visitor_type": _Limit(40, PICK_TYPE, PICK_TYPE),
+    "party_id": _Limit(40, PICK_PARTY, PICK_PARTY),
+    "topic_id": _Limit(40, PICK_TOPIC, PICK_TOPIC),
+    "priority": _Limit(10, PRIORITY_INVALID, PRIORITY_INVALID),
+    "lang": _Limit(10, LANG_INVALID, LANG_INVALID),
+    "signature": _Limit(
+        len(SIGNATURE_HEADER) + 1 + SIGNATURE_MAX_BYTES * 4 // 3 + 4, SIGNATURE_TOO_BIG, SIGNATURE_UNREADABLE
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -38,23 +79,43 @@ class CheckinData:
     language: str
 
 
+class _Refused(ValueError):
+    """A field's value cannot be used; the message is for the visitor."""
+
+
+def unreadable_fields(form: Mapping[str, str]) -> dict[str, str]:
+    """A message for each posted field that is far too long or hides control characters; nothing else is checked."""
+    errors: dict[str, str] = {}
+    for name, limit in FIELD_LIMITS.items():
+        raw = form.get(name) or ""
+        if len(raw) > limit.chars:
+            errors[name] = limit.too_long
+        elif _has_hidden_characters(raw):
+            errors[name] = limit.hidden
+    return errors
+
+
 def parse_checkin(
     form: Mapping[str, str], *, party_ids: set[int], topic_ids: set[int]
 ) -> tuple[CheckinData | None, dict[str, str]]:
     """Validate the posted fields; return the data, or None and a message per bad field."""
+    unreadable = unreadable_fields(form)
+    # An unreadable value is parsed as empty, then its own message replaces whatever that gave.
+    raw = {name: "" if name in unreadable else form.get(name) or "" for name in FIELD_LIMITS}
     errors: dict[str, str] = {}
-    name = _clean_name(form.get("name", ""), errors)
-    phone = normalise_phone(form.get("phone", ""))
-    if not form.get("phone", "").strip():
+    name = _clean_name(raw["name"], errors)
+    phone = normalise_phone(raw["phone"])
+    if not raw["phone"].strip():
         errors["phone"] = "Nomor HP wajib diisi."
     elif phone is None:
-        errors["phone"] = "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890."
-    visitor_type = _choice(form.get("visitor_type", ""), errors)
-    party_id = _party(form.get("party_id", ""), visitor_type, party_ids, errors)
-    topic_id = _int_in(form.get("topic_id", ""), topic_ids)
+        errors["phone"] = PHONE_INVALID
+    visitor_type = _choice(raw["visitor_type"], errors)
+    party_id = _party(raw["party_id"], visitor_type, party_ids, errors)
+    topic_id = _int_in(raw["topic_id"], topic_ids)
     if topic_id is None:
-        errors["topic_id"] = "Pilih topik konsultasi."
-    signature = _signature(form.get("signature", ""), errors)
+        errors["topic_id"] = PICK_TOPIC
+    signature = _signature(raw["signature"], errors)
+    errors.update(unreadable)
     if errors:
         return None, errors
     assert phone and visitor_type and topic_id is not None and signature  # narrowed by the checks above
@@ -65,12 +126,18 @@ def parse_checkin(
             visitor_type=visitor_type,
             party_id=party_id,
             topic_id=topic_id,
-            priority=form.get("priority") in ("1", "on", "true"),
+            priority=raw["priority"] in ("1", "on", "true"),
             signature_png=signature,
-            language="en" if form.get("lang") == "en" else "id",
+            language="en" if raw["lang"] == "en" else "id",
         ),
         {},
     )
+
+
+def _has_hidden_characters(text: str) -> bool:
+    if text.isascii():
+        return _ASCII_CONTROL.search(text) is not None
+    return any(unicodedata.category(char).startswith("C") for char in text)
 
 
 def _clean_name(raw: str, errors: dict[str, str]) -> str:
@@ -78,8 +145,8 @@ def _clean_name(raw: str, errors: dict[str, str]) -> str:
     if not name:
         errors["name"] = "Nama wajib diisi."
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Nama terlalu panjang (paling banyak {NAME_MAX} huruf)."
-    elif _MARKUP.search(name) or any(unicodedata.category(c).startswith("C") for c in name):
+        errors["name"] = NAME_TOO_LONG
+    elif _MARKUP.search(name):
         errors["name"] = "Nama tidak boleh berisi kode atau tanda < > { }."
     elif not all(_NAME_CHARS.fullmatch(c) for c in name) or sum(c.isalpha() for c in name) < 2:
         errors["name"] = "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung."
@@ -90,7 +157,7 @@ def _choice(raw: str, errors: dict[str, str]) -> VisitorType | None:
     try:
         return VisitorType(raw)
     except ValueError:
-        errors["visitor_type"] = "Pilih jenis pengunjung."
+        errors["visitor_type"] = PICK_TYPE
         return None
 
 
@@ -99,15 +166,14 @@ def _party(raw: str, visitor_type: VisitorType | None, party_ids: set[int], erro
         return None
     party_id = _int_in(raw, party_ids)
     if party_id is None:
-        errors["party_id"] = "Pilih partai politik Anda."
+        errors["party_id"] = PICK_PARTY
     return party_id
 
 
 def _int_in(raw: str, allowed: set[int]) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
+    if not _ID.fullmatch(raw):
         return None
+    value = int(raw)
     return value if value in allowed else None
 
 
@@ -116,35 +182,45 @@ def _signature(raw: str, errors: dict[str, str]) -> bytes | None:
     if not raw:
         errors["signature"] = "Tanda tangan wajib diisi."
         return None
-    header, _, encoded = raw.partition(",")
-    if header != "data:image/png;base64" or len(encoded) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
-        errors["signature"] = _signature_error(header, encoded)
-        return None
     try:
-        png = base64.b64decode(encoded, validate=True)
-        if not png.startswith(PNG_MAGIC):
-            raise ValueError("not a PNG")
-        with Image.open(io.BytesIO(png)) as image:
-            if image.format != "PNG" or max(image.size) > SIGNATURE_MAX_SIDE:
-                raise ValueError("bad size or format")
-            ink = _ink(image)
-    except (binascii.Error, ValueError, UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        errors["signature"] = "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."
-        return None
-    if ink < SIGNATURE_MIN_INK:
-        errors["signature"] = "Tanda tangan masih kosong. Silakan tanda tangan di kotak."
+        png = _signature_png(raw)
+    except _Refused as refusal:
+        errors["signature"] = str(refusal)
         return None
     return png
 
 
-def _signature_error(header: str, encoded: str) -> str:
-    if header != "data:image/png;base64":
-        return "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."
-    return "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."
+def _signature_png(raw: str) -> bytes:
+    header, _, encoded = raw.partition(",")
+    if header != SIGNATURE_HEADER:
+        raise _Refused(SIGNATURE_UNREADABLE)
+    if len(encoded) > SIGNATURE_MAX_BYTES * 4 // 3 + 4:
+        raise _Refused(SIGNATURE_TOO_BIG)
+    try:
+        png = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise _Refused(SIGNATURE_UNREADABLE) from None
+    if not png.startswith(PNG_MAGIC):
+        raise _Refused(SIGNATURE_UNREADABLE)
+    if _ink(png) < SIGNATURE_MIN_INK:
+        raise _Refused("Tanda tangan masih kosong. Silakan tanda tangan di kotak.")
+    return png
 
 
-def _ink(image: Image.Image) -> int:
+def _ink(png: bytes) -> int:
     """Count drawn pixels: opaque ones on a transparent pad, dark ones on an opaque pad."""
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        return sum(image.convert("RGBA").getchannel("A").histogram()[128:])
-    return sum(image.convert("L").histogram()[:160])
+    try:
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+            width, height = image.size  # read from the header: no pixel is decoded yet
+            if max(width, height) > SIGNATURE_MAX_SIDE or width * height > SIGNATURE_MAX_PIXELS:
+                raise _Refused(SIGNATURE_TOO_BIG)
+            image.load()
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                return sum(image.convert("RGBA").getchannel("A").histogram()[128:])
+            return sum(image.convert("L").histogram()[:160])
+    except _Refused:
+        raise
+    except Exception:
+        # The bytes come from anyone: a damaged PNG makes Pillow raise SyntaxError, ValueError, OSError,
+        # EOFError, struct.error or DecompressionBombError, and every one of them means "not a signature".
+        raise _Refused(SIGNATURE_UNREADABLE) from None

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "SSE_KEEPALIVE_SECONDS": 15,
     "PRINT_RETRY_MAX_SECONDS": 30,
     "PRINT_WORKER": True,
+    "SECURE_COOKIES": False,  # true: browsers send the session cookie over HTTPS only
+    "TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-For and -Proto are believed
 }
 
 _INTS = {
@@ -40,8 +42,9 @@ _INTS = {
     "MINUTES_PER_VISITOR": (1, 240),
     "SSE_KEEPALIVE_SECONDS": (1, 300),
     "PRINT_RETRY_MAX_SECONDS": (1, 3600),
+    "TRUSTED_PROXIES": (0, 5),
 }
-_BOOLS = ("PRINTER_NATIVE_QR", "PRINT_WORKER")
+_BOOLS = ("PRINTER_NATIVE_QR", "PRINT_WORKER", "SECURE_COOKIES")
 
 
 class ConfigError(ValueError):

@@ -19,6 +19,7 @@ class Event:
 
 
 RESYNC = Event("live.resync")  # events may have been lost (a listener reconnected): redraw everything
+CLOSING = Event("live.closing")  # the server is stopping: live streams end, so its threads can finish
 
 
 class Subscription:
@@ -85,6 +86,7 @@ class Broker:
         self._sequence = 0
         self._later: queue.SimpleQueue[tuple[list[list[Subscription]], list[Event], float] | None] = queue.SimpleQueue()
         self._dispatcher: threading.Thread | None = None
+        self._closed = False
         self.head_start = head_start
         self._feed = feed(self.publish) if feed is not None else None
 
@@ -94,6 +96,8 @@ class Broker:
             self._feed.start()
         subscription = Subscription(self, rank)
         with self._lock:
+            if self._closed:
+                subscription.put(CLOSING)
             self._subscribers.add(subscription)
             self._ranks = None
         return subscription
@@ -142,7 +146,13 @@ class Broker:
             return len(self._subscribers)
 
     def close(self) -> None:
-        """Stop the feed, if there is one, and the dispatcher."""
+        """Tell every listener the server is stopping, then stop the feed, if there is one, and the dispatcher."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            subscribers = list(self._subscribers)
+        _deliver(subscribers, [CLOSING])
         self._later.put(None)
         if self._feed is not None:
             self._feed.close()

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from shared.events import RESYNC, Event, Subscription
+from shared.events import CLOSING, RESYNC, Event, Subscription
 from shared.web import language, runtime, sse
 
 Frames = list[tuple[str, str]]  # (SSE event name, HTML or JSON data)
@@ -55,6 +55,8 @@ def live_stream(
                     sent[name] = data
                     yield sse(name, data)
             events = _next_events(subscription, relevant, keepalive)
+            if CLOSING in events:
+                return  # the server is stopping; the browser reconnects to whichever server comes back
             if not events:
                 yield ": keep-alive\n\n"
             if announce is not None:
@@ -65,12 +67,12 @@ def live_stream(
 def _next_events(subscription: Subscription, relevant: Callable[[Event], bool], timeout: float) -> list[Event]:
     """Wait for a relevant event, then take whatever else has already arrived."""
     first = subscription.get(timeout)
-    while first is not None and not relevant(first):
+    while first is not None and first != CLOSING and not relevant(first):
         first = subscription.get(timeout)
     if first is None:
         return []
     events = [first]
     while (more := subscription.get(0)) is not None:
-        if relevant(more):
+        if relevant(more) or more == CLOSING:
             events.append(more)
     return events

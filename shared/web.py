@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Response, current_app, g, request, session, stream_with_context
 from flask_htmx import HTMX
@@ -33,7 +33,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     broker: Broker
     queue: QueueSettings
-    print_wake: Any  # a multiprocessing Event set when a print job is queued; None on PostgreSQL (the printer listens)
+    print_wake: threading.Event | None  # set when a print job is queued; None on PostgreSQL (the printer listens)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # tests set their own
     views: SharedViews = field(default_factory=SharedViews)
 

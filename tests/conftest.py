@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import http.client
 import io
 import os
 import shutil
+import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -189,6 +192,14 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
+def damaged_png(png: bytes) -> bytes:
+    """The PNG with its first IDAT chunk's length ten bytes short, as a broken upload might be: Pillow raises
+    SyntaxError on it and browsers cannot draw it."""
+    start = png.index(b"IDAT") - 4
+    (length,) = struct.unpack(">I", png[start : start + 4])
+    return png[:start] + struct.pack(">I", length - 10) + png[start + 4 :]
+
+
 def make_form(**overrides: str) -> dict[str, str]:
     """A valid kiosk form (party id 5 and topic id 1 exist in the seed data); override any field."""
     form = {
@@ -246,8 +257,14 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
 
 
 @contextmanager
-def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), **settings: str) -> Iterator[Server]:
-    """Migrate, seed and serve a fresh database as an operator would; settings are HELPDESK_* values."""
+def helpdesk_server(
+    folder: Path, printer: str, serve_args: Sequence[str] = (), *, own_group: bool = False, **settings: str
+) -> Iterator[Server]:
+    """Migrate, seed and serve a fresh database as an operator would; settings are HELPDESK_* values.
+
+    own_group starts the server in a process group of its own, as a service manager does, so a test can
+    signal the whole group.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {
@@ -263,7 +280,11 @@ def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), 
     log_path = folder / "server.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [BIN / "helpdesk", "serve", "--port", str(port), *serve_args], env=env, stdout=log, stderr=log
+            [BIN / "helpdesk", "serve", "--port", str(port), *serve_args],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=own_group,
         )
         server = Server(f"http://127.0.0.1:{port}", folder / "helpdesk.sqlite3", env, log_path, process)
         try:
@@ -272,6 +293,9 @@ def helpdesk_server(folder: Path, printer: str, serve_args: Sequence[str] = (), 
         finally:
             process.terminate()
             process.wait(20)
+            if own_group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)  # nothing the test started may outlive it
 
 
 @contextmanager
@@ -311,3 +335,50 @@ def newest_token(server: Server) -> str:
     """The status-page token of the latest check-in."""
     with sqlite3.connect(server.database) as db:
         return str(db.execute("SELECT token FROM visits ORDER BY id DESC LIMIT 1").fetchone()[0])
+
+
+def eventually(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Wait until condition() is true; generous, so a loaded machine cannot fail a test."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is pid."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if int(parent) == pid and state != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process still runs (a zombie waiting to be reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+needs_postgresql = pytest.mark.skipif(not PG_URL, reason="set HELPDESK_TEST_DATABASE_URL to run the PostgreSQL tests")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """An empty schema of its own on the test PostgreSQL server; the servers migrate and seed it as an operator would."""
+    schema = f"hd_serve_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

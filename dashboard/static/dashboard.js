@@ -3,8 +3,11 @@
   "use strict";
   function scanBox() { return document.getElementById("scan"); }
 
-  // A barcode scanner types into whatever has focus: bring it back to the scan box when idle.
-  document.addEventListener("htmx:afterRequest", function () {
+  // A barcode scanner types into whatever has focus: bring it back to the scan box when idle, emptied once
+  // its code has been sent so the next scan starts afresh.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form.matches && form.matches("form[data-reset-after-request]")) form.reset();
     var active = document.activeElement;
     if (scanBox() && (!active || active === document.body || active.tagName === "BUTTON")) scanBox().focus();
   });

@@ -150,6 +150,16 @@
     overlay.hidden = true;
   }
 
+  // The desk rows and their type shrink with the number of desks. The board says how many in data-desks; the
+  // Content-Security-Policy refuses a style attribute, so the CSS variable is set here.
+  function sizeDesks() {
+    document.querySelectorAll("[data-desks]").forEach(function (desks) {
+      desks.style.setProperty("--desks", desks.dataset.desks);
+    });
+  }
+  sizeDesks(); // a deferred script: the board is already parsed
+  document.addEventListener("htmx:afterSwap", sizeDesks);
+
   document.addEventListener("DOMContentLoaded", function () {
     var overlay = document.querySelector("[data-unlock]");
     overlay.addEventListener("click", function () { enableSound(overlay); }, { once: true });

@@ -5,12 +5,14 @@
   var idleSeconds = parseInt(body.dataset.idleSeconds || "60", 10);
   var home = body.dataset.home || "/kiosk";
 
-  // Swap validation errors (422) into the page like successes; other errors stay out of the screen.
+  // Swap validation errors (422) and the form refusing an oversized post (413) into the page like successes;
+  // other errors stay out of the screen.
   document.addEventListener("DOMContentLoaded", function () {
     htmx.config.responseHandling = [
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
       { code: "422", swap: true },
+      { code: "413", swap: true },
       { code: "[45]..", swap: false, error: true },
     ];
     setup(document);
@@ -139,7 +141,20 @@
       canvas.height = canvas.offsetHeight * ratio;
       canvas.getContext("2d").scale(ratio, ratio);
       var pad = new window.SignaturePad(canvas, { minWidth: 1.5, maxWidth: 4, penColor: "#000" });
-      if (hidden.value) pad.fromDataURL(hidden.value, { ratio: ratio, width: canvas.offsetWidth, height: canvas.offsetHeight });
+      var echoed = hidden.value;
+      // The form comes back with what was signed. One the server refused, or one the browser cannot draw,
+      // is cleared without a fuss: its message is on the screen and the visitor simply signs again.
+      function forgetEchoed() {
+        if (hidden.value !== echoed) return; // the visitor has already signed again
+        pad.clear();
+        hidden.value = "";
+      }
+      var form = canvas.closest("form");
+      if (echoed && form && form.querySelector("#signature-error")) {
+        forgetEchoed();
+      } else if (echoed) {
+        pad.fromDataURL(echoed, { ratio: ratio, width: canvas.offsetWidth, height: canvas.offsetHeight }).catch(forgetEchoed);
+      }
       pad.addEventListener("endStroke", function () {
         hidden.value = pad.toDataURL("image/png");
         resetIdle();

@@ -1,7 +1,7 @@
 """Tables of the helpdesk, grouped by concern."""
 
 from shared.db import Base
-from shared.models.printing import PrintJob, PrintStatus
+from shared.models.printing import PrinterState, PrintJob, PrintStatus
 from shared.models.reference import Office, Party, Topic
 from shared.models.staff import Desk, Role, User
 from shared.models.visits import (
@@ -22,6 +22,7 @@ __all__ = [
     "Party",
     "PrintJob",
     "PrintStatus",
+    "PrinterState",
     "Role",
     "Signature",
     "Topic",

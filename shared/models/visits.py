@@ -64,6 +64,7 @@ class Visit(Base):
     __tablename__ = "visits"
     __table_args__ = (
         UniqueConstraint("office_id", "service_day", "prefix", "seq"),
+        UniqueConstraint("office_id", "service_day", "call_seq"),
         Index("ix_visits_queue", "office_id", "service_day", "status"),
     )
 
@@ -85,6 +86,9 @@ class Visit(Base):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_in_at: Mapped[datetime]
     called_at: Mapped[datetime | None]
+    # The day's calls from the queue in the order they were made (1, 2, ...); the priority ratio is read from
+    # it. called_at is not: a transfer re-announces a visitor, and clocks can step back.
+    call_seq: Mapped[int | None]
     served_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 

@@ -12,7 +12,8 @@ import waitress
 from playwright.sync_api import Page, expect
 from waitress import wasyncore
 
-from shared.calling import call_ticket, recall
+from shared.calling import Actor, call_ticket, recall
+from shared.models import Role
 from tests.browser.conftest import PUSHED
 from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import checkin
@@ -102,7 +103,7 @@ def open_display(browser: Any, server: ThreadedServer) -> Iterator[Any]:
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.add_init_script(STUBS.replace("VOICES", json.dumps(voices)))
         page.goto(f"{server.url}/display")
-        page.wait_for_function("window.__opened >= 1")
+        page.wait_for_function("() => window.__opened >= 1")
         if touch:
             page.locator("[data-unlock]").click()
         return page
@@ -136,7 +137,7 @@ def test_one_touch_turns_the_sound_on_and_the_clock_keeps_office_time(open_displ
 
     clock = page.locator("[data-clock]")
     clock.evaluate("node => new MutationObserver(() => { window.__ticked = true }).observe(node, { childList: true })")
-    page.wait_for_function("window.__ticked")
+    page.wait_for_function("() => window.__ticked")
     # Server time (the test clock), in the office zone, written the Indonesian way.
     expect(clock).to_have_text("14.05 WITA")
     expect(page.locator("[data-date]")).to_have_text("Sabtu, 28 November 2026")
@@ -152,13 +153,13 @@ def test_a_call_shows_at_the_desk_at_once_then_chimes_and_is_spoken_in_indonesia
     expect(desk).to_have_class("desk called newest flash")
     expect(page.locator("[data-waiting]")).to_have_text("0")
 
-    page.wait_for_function("window.__spoken.length == 1", timeout=5000)
+    page.wait_for_function("() => window.__spoken.length == 1", timeout=5000)
     assert page.evaluate("window.__oscillators") > 0
     assert spoken(page) == [{"text": SENTENCE, "lang": "id-ID", "voice": "Bahasa Indonesia"}]
 
     with app.extensions["helpdesk"].sessions() as session:
-        recall(session, visit_id)
-    page.wait_for_function("window.__spoken.length == 2", timeout=5000)
+        recall(session, visit_id, Actor(officer, Role.OFFICER, 2))
+    page.wait_for_function("() => window.__spoken.length == 2", timeout=5000)
     assert SENTENCE in spoken(page)[1]["text"]
 
 
@@ -181,7 +182,7 @@ def test_without_an_indonesian_voice_only_the_chime_plays(app: Any, officer: int
     page = open_display(voices=ENGLISH_ONLY)
     call(app, officer, desk_id=2)
     expect(page.locator('[data-desk="Meja 2"] .number')).to_have_text("A-001", timeout=PUSHED)
-    page.wait_for_function("window.__oscillators > 0")
+    page.wait_for_function("() => window.__oscillators > 0")
     page.wait_for_timeout(2200)  # the chime is over: speech would have started by now
     assert spoken(page) == []
 
@@ -195,7 +196,7 @@ def test_the_page_reconnects_after_a_server_restart_without_reloading(
     expect(page.locator("[data-reconnecting]")).to_be_visible(timeout=5000)
 
     server.start()
-    page.wait_for_function("window.__opened >= 2", timeout=10_000)
+    page.wait_for_function("() => window.__opened >= 2", timeout=10_000)
     expect(page.locator("[data-reconnecting]")).to_be_hidden()
     call(app, officer, desk_id=3)
     expect(page.locator('[data-desk="Meja 3"] .number')).to_have_text("A-001", timeout=PUSHED)

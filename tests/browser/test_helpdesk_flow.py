@@ -93,7 +93,7 @@ def test_check_in_call_and_the_tv(screens: dict[str, Page], empty_server: LiveSe
     # The TV shows the number at the officer's desk and says it; the visitor's phone says they are called.
     expect(tv.get_by_text(number).first).to_be_visible(timeout=PUSHED)
     expect(tv.locator("body")).to_contain_text("Meja 2")
-    tv.wait_for_function("window.__spoken.length > 0", timeout=5_000)
+    tv.wait_for_function("() => window.__spoken.length > 0", timeout=5_000)
     spoken = tv.evaluate("window.__spoken")
     assert any("Meja 2" in text for text in spoken), spoken
     expect(phone.locator(".ticket-status")).to_contain_text("Dipanggil! Silakan menuju Meja 2", timeout=PUSHED)

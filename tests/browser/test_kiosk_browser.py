@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Locator, Page, Route, expect
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, damaged_png, data_url, signature_png
 
 
 def key(page: Page, name: str) -> Locator:
@@ -51,6 +51,12 @@ def start_check_in(page: Page, server: LiveServer) -> None:
 
 def fill_in_the_form(page: Page, server: LiveServer, name: str) -> None:
     """Everything a party visitor does up to the confirmation screen, with fingers only."""
+    enter_details(page, server, name)
+    page.get_by_role("button", name="Lanjut").tap()
+
+
+def enter_details(page: Page, server: LiveServer, name: str) -> None:
+    """A party visitor's details and signature, entered with fingers only, not yet sent."""
     start_check_in(page, server)
     page.locator("#name").tap()
     tap_keys(page, name)
@@ -63,7 +69,6 @@ def fill_in_the_form(page: Page, server: LiveServer, name: str) -> None:
     page.locator("label.party", has_text="NasDem").tap()
     page.locator("fieldset.topics label", has_text="Akun dan login SIPOL").tap()
     draw_signature(page)
-    page.get_by_role("button", name="Lanjut").tap()
 
 
 def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
@@ -194,3 +199,62 @@ def test_english_throughout(kiosk_page: Page, live_server: LiveServer) -> None:
     page.get_by_role("button", name="I agree", exact=True).tap()
     page.get_by_role("button", name="Next").tap()
     expect(page.locator("#name-error")).to_have_text("Please enter your name.")
+
+
+def inked_pixels(page: Page) -> int:
+    """How many pixels of the signature pad are drawn on."""
+    return int(
+        page.locator("canvas[data-signature]").evaluate(
+            """canvas => {
+                const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+                let inked = 0;
+                for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+                return inked;
+            }"""
+        )
+    )
+
+
+def test_a_damaged_signature_is_explained_and_the_visitor_signs_again(
+    kiosk_page: Page, live_server: LiveServer
+) -> None:
+    page = kiosk_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    enter_details(page, live_server, "Agus Salim")
+    signature = page.locator("input[name=signature]")
+    signature.evaluate("(input, url) => { input.value = url; }", data_url(damaged_png(signature_png())))
+    page.get_by_role("button", name="Lanjut").tap()
+
+    expect(page.locator("#signature-error")).to_have_text("Tanda tangan tidak terbaca. Silakan tanda tangan ulang.")
+    expect(signature).to_have_value("")
+    assert inked_pixels(page) == 0
+    expect(page.locator("#name")).to_have_value("Agus Salim")  # the rest stays as typed
+    draw_signature(page)
+    page.get_by_role("button", name="Lanjut").tap()
+    expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
+    assert errors == []
+
+
+def test_back_from_the_review_the_pad_shows_the_signature_and_drops_one_it_cannot_draw(
+    kiosk_page: Page, live_server: LiveServer
+) -> None:
+    page = kiosk_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    fill_in_the_form(page, live_server, "Agus Salim")
+    page.get_by_role("button", name="Ubah data").tap()
+    expect(page.get_by_role("heading", name="Isi data Anda")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('input[name=signature]').value.startsWith('data:image/png')")
+    page.wait_for_timeout(200)  # the kept signature is drawn once its image has loaded
+    assert inked_pixels(page) > 0
+
+    page.get_by_role("button", name="Lanjut").tap()
+    expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
+    not_a_picture = data_url(b"GIF89a" + bytes(64))  # no browser can draw it
+    page.locator("form.review input[name=signature]").evaluate("(input, url) => { input.value = url; }", not_a_picture)
+    page.get_by_role("button", name="Ubah data").tap()
+    expect(page.get_by_role("heading", name="Isi data Anda")).to_be_visible()
+    expect(page.locator("input[name=signature]")).to_have_value("")
+    assert inked_pixels(page) == 0
+    assert errors == []

@@ -60,7 +60,7 @@ def test_upgrade_keeps_visits_and_downgrade_returns_to_empty(empty_engine: Engin
     migrate.downgrade(empty_engine, "base")
     assert migrate.current(empty_engine) is None
     migrate.upgrade(empty_engine)
-    assert migrate.current(empty_engine) == "0002"
+    assert migrate.current(empty_engine) == "0004"
 
 
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
@@ -72,3 +72,36 @@ def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_calls_made_before_the_upgrade_keep_their_order_for_the_priority_ratio(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0003")
+    calls = [
+        (1, "2026-11-28", "06:10"),
+        (2, "2026-11-28", "06:05"),
+        (3, "2026-11-28", None),
+        (4, "2026-11-29", "06:00"),
+    ]
+    with empty_engine.begin() as connection:
+        for statement in ROWS[:2]:
+            connection.execute(text(statement))
+        for visit_id, day, called in calls:
+            connection.execute(
+                text(
+                    "INSERT INTO visits (id, office_id, service_day, prefix, seq, token, visitor_name, phone, visitor_type,"
+                    " topic_id, priority, language, status, checked_in_at, called_at) VALUES (:id, 1, :day, 'A', :id,"
+                    " :token, 'Maria', '+6281234567890', 'party', 1, FALSE, 'id', :status, :checked_in, :called)"
+                ),
+                {
+                    "id": visit_id,
+                    "day": day,
+                    "token": f"tok{visit_id}",
+                    "status": "called" if called else "waiting",
+                    "checked_in": f"{day} 05:00:00+00",
+                    "called": f"{day} {called}:00+00" if called else None,
+                },
+            )
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        numbered = connection.execute(text("SELECT id, call_seq FROM visits ORDER BY id")).all()
+    assert [tuple(row) for row in numbered] == [(1, 2), (2, 1), (3, None), (4, 1)]

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from shared import calling
-from shared.models import VisitStatus
+from shared.calling import Actor
+from shared.models import Role, VisitStatus
 from shared.visit_status import public_status, public_statuses
 from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import SETTINGS, checkin
@@ -18,10 +19,15 @@ def test_the_days_statuses_in_one_query_match_each_ticket_looked_up_alone(sessio
     names = ["Ani", "Budi", "Citra", "Dewi", "Eko", "Fransiska Nomleni", "Gabriel Tefa"]
     tickets = [checkin(session, priority="1" if n in (2, 5) else "", name=name) for n, name in enumerate(names)]
     officer = make_user(session).id
-    called = calling.call_next(session, 1, officer, SETTINGS, NOW)  # the first priority visitor
+    called = calling.call_next(session, 1, officer, SETTINGS, lambda: NOW)  # the first priority visitor
     served = calling.call_ticket(session, tickets[0].visit_id, 2, officer, NOW)
-    calling.start_service(session, served.id, officer, NOW)
-    calling.finish(session, calling.call_ticket(session, tickets[1].visit_id, 3, officer, NOW).id, NOW)
+    calling.start_service(session, served.id, Actor(officer, Role.OFFICER, 2), NOW)
+    calling.finish(
+        session,
+        calling.call_ticket(session, tickets[1].visit_id, 3, officer, NOW).id,
+        Actor(officer, Role.OFFICER, 3),
+        NOW,
+    )
 
     statuses = public_statuses(session, SETTINGS.today(NOW))
 

@@ -9,33 +9,22 @@ import socket
 import subprocess
 import time
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from printers.emulator import Emulator
-from shared.db import make_engine
-from tests.conftest import BIN, PG_URL, Server, check_in_over_http, free_port, helpdesk_server
-
-needs_postgresql = pytest.mark.skipif(not PG_URL, reason="set HELPDESK_TEST_DATABASE_URL to run the PostgreSQL tests")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """An empty schema of its own on the test PostgreSQL server; the servers migrate and seed it as an operator would."""
-    schema = f"hd_serve_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+from tests.conftest import (
+    BIN,
+    Server,
+    alive,
+    check_in_over_http,
+    children,
+    eventually,
+    free_port,
+    helpdesk_server,
+    needs_postgresql,
+)
 
 
 class Stream:
@@ -76,34 +65,6 @@ class Stream:
 def token_of(ticket_page: str) -> str:
     """The status-page token in the QR code of a ticket screen."""
     return re.search(r'data-qr="[^"]*/t/([^"]+)"', ticket_page).group(1)
-
-
-def eventually(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def children(pid: int) -> list[int]:
-    """The live processes whose parent is pid."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(")", 1)[1].split()[:2]
-        except OSError:
-            continue
-        if int(parent) == pid and state != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether a process still runs (a zombie waiting to be reaped does not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def workers(server: Server) -> list[int]:

@@ -2,13 +2,15 @@
 
 import base64
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
 
 from shared.checkin_form import parse_checkin
 from shared.models import VisitorType
-from tests.conftest import data_url, make_form, signature_png
+from tests.conftest import damaged_png, data_url, make_form, signature_png
 
 PARTIES = {5, 6}
 TOPICS = {1, 2}
@@ -39,7 +41,7 @@ def test_a_complete_form_gives_clean_data() -> None:
         ("name", "", "Nama wajib diisi."),
         ("name", "A" * 101, "Nama terlalu panjang (paling banyak 100 huruf)."),
         ("name", "<script>alert(1)</script>", "Nama tidak boleh berisi kode atau tanda < > { }."),
-        ("name", "Budi\x00", "Nama tidak boleh berisi kode atau tanda < > { }."),
+        ("name", "Budi\x00", "Nama berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."),
         ("name", "R2D2 Robot", "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung."),
         ("phone", "", "Nomor HP wajib diisi."),
         ("phone", "0380 821234", "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890."),
@@ -94,7 +96,10 @@ def _png(image: Image.Image) -> bytes:
             "Tanda tangan tidak terbaca. Silakan tanda tangan ulang.",
         ),
         ("data:image/png;base64," + "A" * 300_000, "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."),
-        (data_url(signature_png(size=(3000, 200))), "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."),
+        (
+            data_url(signature_png(size=(3000, 200))),
+            "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang.",
+        ),
     ],
     ids=["blank", "jpeg", "garbage", "not-png", "oversized", "huge-dimensions"],
 )
@@ -102,3 +107,100 @@ def test_bad_signatures_are_refused(signature: str, message: str) -> None:
     data, errors = parse(signature=signature)
     assert data is None
     assert errors == {"signature": message}
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def size_claiming_png(width: int, height: int) -> bytes:
+    """A PNG whose header announces a size that its few bytes of pixel data are far from filling."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_damaged_png_is_unreadable_rather_than_an_error() -> None:
+    data, errors = parse(signature=data_url(damaged_png(signature_png())))
+    assert data is None
+    assert errors == {"signature": "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."}
+
+
+@pytest.mark.parametrize("error", [SyntaxError("broken PNG file"), struct.error("unpack"), EOFError(), RuntimeError()])
+def test_whatever_the_image_decoder_raises_the_signature_is_unreadable(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def failing_open(*_args: object, **_kwargs: object) -> Image.Image:
+        raise error
+
+    monkeypatch.setattr(Image, "open", failing_open)
+    data, errors = parse()
+    assert data is None
+    assert errors == {"signature": "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."}
+
+
+@pytest.mark.parametrize(
+    "png",
+    [signature_png(size=(2000, 1001)), size_claiming_png(2000, 2000)],
+    ids=["over-two-million-pixels", "size-claimed-by-the-header"],
+)
+def test_the_pixel_count_is_capped_from_the_header_before_decoding(png: bytes) -> None:
+    data, errors = parse(signature=data_url(png))
+    assert data is None
+    assert errors == {"signature": "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("party_id", " 5 "),
+        ("party_id", "+5"),
+        ("party_id", "0_5"),
+        ("party_id", "\u0665"),  # ARABIC-INDIC DIGIT FIVE
+        ("party_id", "\uff15"),  # FULLWIDTH DIGIT FIVE
+        ("topic_id", "1\n"),
+        ("topic_id", "+1"),
+        ("topic_id", "\u0661"),  # ARABIC-INDIC DIGIT ONE
+    ],
+)
+def test_ids_are_plain_ascii_digits_only(field: str, value: str) -> None:
+    data, errors = parse(**{field: value})
+    assert data is None
+    assert errors == {field: {"party_id": "Pilih partai politik Anda.", "topic_id": "Pilih topik konsultasi."}[field]}
+
+
+NAME_HIDDEN = "Nama berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."
+PHONE_HIDDEN = "Nomor HP berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."
+PRIORITY_UNREADABLE = "Pilihan layanan prioritas tidak terbaca. Silakan pilih ulang."
+LANG_UNREADABLE = "Pilihan bahasa tidak terbaca. Silakan mulai lagi."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Budi\tSantoso", NAME_HIDDEN),
+        ("name", "Budi\x1fSantoso", NAME_HIDDEN),  # str.split() would have turned it into a space
+        ("name", "Budi\u200bSantoso", NAME_HIDDEN),  # ZERO WIDTH SPACE, category Cf
+        ("name", "\u202eBudi Santoso", NAME_HIDDEN),  # RIGHT-TO-LEFT OVERRIDE
+        ("phone", "0812\x1f3456\x1f7890", PHONE_HIDDEN),
+        ("phone", "0812\u200b3456 7890", PHONE_HIDDEN),
+        ("party_id", "\t5", "Pilih partai politik Anda."),
+        ("topic_id", "1\x0b", "Pilih topik konsultasi."),
+        ("priority", "1\x00", PRIORITY_UNREADABLE),
+        ("priority", "1" * 11, PRIORITY_UNREADABLE),
+        ("lang", "en\x00", LANG_UNREADABLE),
+        ("lang", "e" * 11, LANG_UNREADABLE),
+    ],
+)
+def test_control_characters_and_overlong_values_are_refused_in_every_field(
+    field: str, value: str, message: str
+) -> None:
+    data, errors = parse(**{field: value})
+    assert data is None
+    assert errors == {field: message}
+
+
+def test_a_stray_party_id_is_refused_even_when_no_party_is_asked() -> None:
+    data, errors = parse(visitor_type="public", party_id="5\x00")
+    assert data is None
+    assert errors == {"party_id": "Pilih partai politik Anda."}

@@ -45,6 +45,7 @@ AUDIENCE = {
     "dashboard.call_next": QUEUE,
     "dashboard.act": QUEUE,
     "dashboard.scan": QUEUE,
+    "dashboard.reprint": QUEUE,
 }
 ROLES = ["anonymous", "officer", "supervisor", "provincial", "admin"]
 
@@ -125,3 +126,39 @@ def test_public_pages_show_no_names_or_phone_numbers(app: Any, world: dict[str, 
         page = client.get(path).text
         for secret in ("Maria", "Nenobais", "0812", "81234567890"):
             assert secret not in page, (path, secret)
+
+
+# Stylesheets, scripts and fonts: they hold nothing personal, so browsers may keep them.
+STATIC_FILES = {"assets.vendor", "kiosk.static", "display.static", "dashboard.static"}
+
+
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "fragment"])
+@pytest.mark.parametrize("role", ["anonymous", "officer", "provincial"])
+def test_every_answer_carries_the_security_headers(app: Any, world: dict[str, Any], role: str, fragment: bool) -> None:
+    client = client_as(app, role)
+    if fragment:
+        client.environ_base["HTTP_HX_REQUEST"] = "true"
+    requests = [
+        (rule.endpoint, "GET" if "GET" in rule.methods else "POST", sample_url(rule, world))
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")
+    ]
+    requests += [("unknown", "GET", "/tidak-ada"), ("unknown", "GET", "/t/tiket-yang-tidak-ada")]
+    for endpoint, method, url in requests:
+        response = client.open(url, method=method, buffered=not endpoint.endswith("events"))
+        response.close()
+        where = f"{role} {method} {url} {response.status_code}"
+        headers = response.headers
+        policy = dict(
+            part.strip().partition(" ")[::2] for part in headers.get("Content-Security-Policy", "").split(";")
+        )
+        assert policy.get("script-src") == "'self'" and policy.get("style-src") == "'self'", where
+        assert policy.get("default-src") == "'self'" and policy.get("object-src") == "'none'", where
+        assert policy.get("frame-ancestors") == "'none'" and policy.get("base-uri") == "'none'", where
+        assert "unsafe" not in headers["Content-Security-Policy"], where
+        assert headers.get("X-Frame-Options") == "DENY", where
+        assert headers.get("X-Content-Type-Options") == "nosniff", where
+        assert headers.get("Referrer-Policy") == "same-origin", where
+        if endpoint in STATIC_FILES:
+            assert "no-store" not in headers.get("Cache-Control", ""), where
+        else:
+            assert headers.get("Cache-Control") == "no-store", where

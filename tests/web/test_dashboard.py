@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dashboard.auth import AttemptLimiter
-from printers.outbox import mark_failed, mark_printed
-from shared.models import User, Visit
+from printers.outbox import MAX_ATTEMPTS, mark_failed, mark_printed
+from printers.transports import PrinterError
+from shared.models import PrintJob, PrintStatus, User, Visit
 from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import checkin
 
@@ -34,15 +35,20 @@ def officer(app: Any) -> User:
         return make_user(session, "petugas1", name="Yohana Bria")
 
 
-@pytest.fixture
-def staff(client: Any, officer: User) -> Any:
-    """A client signed in as an officer at Meja 2, with the CSRF header htmx sends."""
-    assert sign_in(client).status_code == 302
+def at_desk(client: Any, username: str, desk_id: int) -> Any:
+    """Sign the client in and start work at a desk; it then sends the CSRF header htmx sends."""
+    assert sign_in(client, username).status_code == 302
     token = csrf(client)
-    client.post("/dashboard/desk", data={"desk_id": "2", "csrf_token": token})
+    client.post("/dashboard/desk", data={"desk_id": str(desk_id), "csrf_token": token})
     client.environ_base["HTTP_X_CSRF_TOKEN"] = token
     client.environ_base["HTTP_HX_REQUEST"] = "true"
     return client
+
+
+@pytest.fixture
+def staff(client: Any, officer: User) -> Any:
+    """A client signed in as an officer at Meja 2, with the CSRF header htmx sends."""
+    return at_desk(client, "petugas1", 2)
 
 
 def waiting_visits(app: Any, count: int, **overrides: str) -> list[int]:
@@ -164,10 +170,12 @@ def test_the_dashboard_stream_sends_board_and_desk_then_changes(staff: Any, app:
 def test_officers_see_a_printer_fault_until_the_held_tickets_printed(staff: Any, app: Any) -> None:
     with sessions(app)() as session:
         ticket = checkin(session)
-        mark_failed(session, ticket.print_job_id, "tcp://10.0.0.5:9100: timed out", NOW)
+        refused = PrinterError("unreachable", "tcp://10.0.0.5:9100: [Errno 111]\nConnection refused", delivered=False)
+        mark_failed(session, ticket.print_job_id, refused, NOW)
     page = staff.get("/dashboard/", headers={"HX-Request": ""}).text
     assert "Printer tiket bermasalah" in page and "1 tiket belum tercetak sejak 14.05 WITA." in page
-    assert "Kesalahan terakhir: tcp://10.0.0.5:9100: timed out" in page
+    assert "Kesalahan terakhir: Printer tidak dapat dihubungi: periksa daya" in page
+    assert "Errno" not in page and "10.0.0.5" not in page  # the raw error is for the log, not for officers
 
     response = staff.get("/dashboard/events")
     stream = response.response
@@ -178,6 +186,54 @@ def test_officers_see_a_printer_fault_until_the_held_tickets_printed(staff: Any,
         mark_printed(session, ticket.print_job_id, NOW)
     assert next(stream).decode() == "event: printer\ndata: \n\n"  # the notice goes; the queue did not change
     response.close()
+
+
+def test_the_printer_notice_speaks_the_officers_language(staff: Any, app: Any) -> None:
+    with sessions(app)() as session:
+        mark_failed(session, checkin(session).print_job_id, PrinterError("paper_out", delivered=False), NOW)
+    staff.post("/language", data={"lang": "en", "csrf_token": staff.environ_base["HTTP_X_CSRF_TOKEN"]})
+    english = staff.get("/dashboard/").text
+    assert "Last error: The printer is out of paper: put in a new roll." in english
+
+
+def set_aside(app: Any) -> int:
+    """A ticket whose printout failed mid-print too often and now waits for an officer."""
+    with sessions(app)() as session:
+        job_id = checkin(session).print_job_id
+        for _ in range(MAX_ATTEMPTS):
+            session.execute(update(PrintJob).where(PrintJob.id == job_id).values(attempts=PrintJob.attempts + 1))
+            session.commit()
+            mark_failed(session, job_id, PrinterError("interrupted", "reset"), NOW)
+    return job_id
+
+
+def test_a_set_aside_printout_is_shown_with_a_button_that_prints_it_again(staff: Any, app: Any) -> None:
+    job_id = set_aside(app)
+    page = staff.get("/dashboard/").text
+    assert "Cetakan yang disisihkan" in page and "A-001: Printer memutus sambungan di tengah pencetakan." in page
+    assert f'hx-post="/dashboard/print-jobs/{job_id}/reprint"' in page
+    notice = staff.post(f"/dashboard/print-jobs/{job_id}/reprint", headers={"HX-Request": "true"})
+    assert notice.status_code == 200 and "Cetakan yang disisihkan" not in notice.text
+    with sessions(app)() as session:
+        job = session.get_one(PrintJob, job_id)
+        assert (job.status, job.attempts, job.last_error) == (PrintStatus.PENDING, 0, None)
+    again = staff.post(f"/dashboard/print-jobs/{job_id}/reprint", headers={"HX-Request": "true"})
+    assert again.status_code == 409 and "tidak sedang menunggu dicetak ulang" in again.text
+
+
+@pytest.mark.parametrize("job_id", ["0", "99999", "99999999999999999999999", "-1", "abc", "1%00"])
+def test_printing_again_an_unknown_printout_is_refused_plainly(staff: Any, job_id: str) -> None:
+    response = staff.post(f"/dashboard/print-jobs/{job_id}/reprint", headers={"HX-Request": "true"})
+    assert response.status_code in (404, 409)
+
+
+def test_printing_again_needs_the_csrf_token(client: Any, officer: User, app: Any) -> None:
+    job_id = set_aside(app)
+    at_desk(client, "petugas1", 1)
+    client.environ_base.pop("HTTP_X_CSRF_TOKEN", None)
+    assert client.post(f"/dashboard/print-jobs/{job_id}/reprint").status_code in (400, 403)
+    with sessions(app)() as session:
+        assert session.get_one(PrintJob, job_id).status == PrintStatus.SET_ASIDE
 
 
 def test_transfer_to_another_officer(staff: Any, app: Any) -> None:
@@ -203,3 +259,60 @@ def test_staff_can_work_in_english_and_refusals_are_translated(staff: Any, app: 
     assert "Call next" in page and 'lang="en"' in page
     refused = staff.post(f"/dashboard/visits/{visit_id}/finish")
     assert "Ticket A-001 is waiting." in refused.text
+
+
+def visit_state(app: Any) -> tuple[Any, ...]:
+    """The one visit's place in the queue: status, desk, officer and times."""
+    with sessions(app)() as session:
+        return tuple(
+            session.execute(
+                select(
+                    Visit.status, Visit.desk_id, Visit.officer_id, Visit.called_at, Visit.served_at, Visit.finished_at
+                )
+            ).one()
+        )
+
+
+def test_an_officer_cannot_act_on_a_visitor_at_another_officers_desk(staff: Any, app: Any, officer: User) -> None:
+    with sessions(app)() as session:
+        make_user(session, "petugas2", name="Agustinus Lake")
+    colleague = at_desk(app.test_client(), "petugas2", 1)
+    waiting_visits(app, 1)
+    visit_id = re.search(r"/dashboard/visits/(\d+)/start", staff.post("/dashboard/call-next").text).group(1)
+    called = visit_state(app)
+    assert called[:3] == ("called", 2, officer.id)
+
+    for action in ("start", "recall", "no-show", "finish", "return", "transfer"):
+        refused = colleague.post(f"/dashboard/visits/{visit_id}/{action}", data={"desk_id": "1"})
+        assert refused.status_code == 409 and refused.headers["HX-Retarget"] == "#flash", action
+        assert (
+            "Tiket A-001 sedang di Meja 2. Hanya petugas di meja itu atau supervisor yang dapat melayaninya."
+            in refused.text
+        )
+    assert visit_state(app) == called
+    colleague.post("/language", data={"lang": "en", "csrf_token": colleague.environ_base["HTTP_X_CSRF_TOKEN"]})
+    refused = colleague.post(f"/dashboard/visits/{visit_id}/finish")
+    assert "Ticket A-001 is at Meja 2. Only the officer at that desk or a supervisor may attend to it." in refused.text
+
+    staff.post(f"/dashboard/visits/{visit_id}/no-show")
+    came_back = colleague.post(f"/dashboard/visits/{visit_id}/call")  # absent, then back: anyone may call them
+    assert came_back.status_code == 200 and "A-001" in came_back.text and "Meja 1" in came_back.text
+    assert visit_state(app)[:2] == ("called", 1)
+
+
+def test_a_supervisor_may_act_at_another_desk_and_the_visitor_stays_with_its_officer(
+    staff: Any, app: Any, officer: User
+) -> None:
+    with sessions(app)() as session:
+        make_user(session, "kepala", role="supervisor", name="Kepala Sekretariat")
+    supervisor = at_desk(app.test_client(), "kepala", 1)
+    waiting_visits(app, 1)
+    visit_id = re.search(r"/dashboard/visits/(\d+)/start", staff.post("/dashboard/call-next").text).group(1)
+
+    started = supervisor.post(f"/dashboard/visits/{visit_id}/start")
+    assert started.status_code == 200 and "Belum ada pengunjung di meja ini." in started.text  # Meja 1 is still free
+    assert visit_state(app)[:3] == ("serving", 2, officer.id)
+    assert "Sedang dilayani" in staff.get("/dashboard/", headers={"HX-Request": ""}).text
+    assert supervisor.post(f"/dashboard/visits/{visit_id}/transfer", data={"desk_id": "3"}).status_code == 200
+    assert supervisor.post(f"/dashboard/visits/{visit_id}/finish").status_code == 200
+    assert visit_state(app)[:2] == ("done", 3)

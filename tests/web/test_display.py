@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.calling import call_ticket, recall, transfer
+from shared.calling import Actor, call_ticket, recall, transfer
+from shared.models import Role
 from tests.conftest import NOW, make_user
 from tests.integration.test_checkin import checkin
 
@@ -98,11 +99,11 @@ def test_the_stream_sends_the_board_then_announces_calls_transfers_and_recalls(
     assert "data-waiting>0<" in board
 
     with app.extensions["helpdesk"].sessions() as session:
-        transfer(session, visit_id, 3, None, NOW)
+        transfer(session, visit_id, Actor(officer, Role.OFFICER, 2), 3, None, NOW)
     assert json.loads(payload(frame(stream))) == {"number": "A-001", "desk": "Meja 3", "recall": False}
     assert number_at(frame(stream), "Meja 3") == "A-001"
 
     with app.extensions["helpdesk"].sessions() as session:
-        recall(session, visit_id)
+        recall(session, visit_id, Actor(officer, Role.OFFICER, 3))
     assert json.loads(payload(frame(stream))) == {"number": "A-001", "desk": "Meja 3", "recall": True}
     response.close()

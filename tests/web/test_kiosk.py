@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from shared.calling import call_ticket
 from shared.models import Consent, PrintJob, Visit
-from tests.conftest import NOW, make_form, make_user
+from tests.conftest import NOW, damaged_png, data_url, make_form, make_user, signature_png
 
 HX = {"HX-Request": "true"}
 
@@ -198,3 +198,117 @@ def test_the_status_stream_pushes_each_change(client: Any, app: Any) -> None:
     assert update.startswith("event: status\n")
     assert 'data-status="called"' in update and "Dipanggil! Silakan menuju Meja 2" in update
     response.close()
+
+
+def test_a_damaged_signature_is_asked_for_again_not_a_server_error(client: Any, app: Any) -> None:
+    token = consent_token(client)
+    for step in ("/kiosk/review", "/kiosk/checkin"):
+        response = client.post(
+            step, data={**make_form(signature=data_url(damaged_png(signature_png()))), "consent": token}, headers=HX
+        )
+        assert response.status_code == 422
+        assert (
+            'id="signature-error" role="alert">Tanda tangan tidak terbaca. Silakan tanda tangan ulang.' in response.text
+        )
+    assert count(app, Visit) == 0
+
+
+def spare_bits_variant(token: str) -> str:
+    """The token with the unused low bits of its last base64 character set: the same signature bytes."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return token[:-1] + alphabet[alphabet.index(token[-1]) ^ 1]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [lambda t: t + "\x00\x00", lambda t: t + "!!", lambda t: t + "==", spare_bits_variant],
+    ids=["nul", "bangs", "padding", "spare-bits"],
+)
+def test_an_altered_copy_of_a_used_consent_gives_no_second_ticket(client: Any, app: Any, variant: Any) -> None:
+    token = consent_token(client)
+    first = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    assert "A-001" in first.text
+    again = client.post("/kiosk/checkin", data={**make_form(), "consent": variant(token)}, headers=HX)
+    assert again.status_code == 422
+    assert "Persetujuan Anda diperlukan sebelum mengisi data." in again.text
+    assert "A-002" not in again.text
+    assert count(app, Visit) == 1
+    with runtime_sessions(app)() as session:
+        assert session.scalars(select(Consent.proof)).one() == token
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Maria\x00Lodia", 'id="name-error" role="alert">Nama berisi karakter tersembunyi'),
+        ("phone", "0812\x1f3456\x1f7890", 'id="phone-error" role="alert">Nomor HP berisi karakter tersembunyi'),
+        ("party_id", "5\x0b", 'id="party_id-error" role="alert">Pilih partai politik Anda.'),
+        ("topic_id", "\t1", 'id="topic_id-error" role="alert">Pilih topik konsultasi.'),
+        ("priority", "1\x00", 'id="priority-error" role="alert">Pilihan layanan prioritas tidak terbaca.'),
+        ("lang", "en\x00", 'id="lang-error" role="alert">Pilihan bahasa tidak terbaca.'),
+        (
+            "signature",
+            data_url(signature_png()) + "\x00",
+            'id="signature-error" role="alert">Tanda tangan tidak terbaca.',
+        ),
+    ],
+    ids=["name", "phone", "party_id", "topic_id", "priority", "lang", "signature"],
+)
+def test_control_characters_in_any_field_are_refused_and_never_echoed(
+    client: Any, app: Any, field: str, value: str, message: str
+) -> None:
+    token = consent_token(client)
+    for step in ("/kiosk/review", "/kiosk/checkin"):
+        response = client.post(step, data={**make_form(**{field: value}), "consent": token}, headers=HX)
+        assert response.status_code == 422
+        assert message in response.text
+        assert not re.search(r"[\x00\x0b\x1f]", response.text)
+    assert count(app, Visit) == 0
+
+
+def test_a_consent_with_control_characters_is_refused_before_it_is_used(client: Any, app: Any) -> None:
+    token = consent_token(client) + "\x00"
+    response = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    assert response.status_code == 422
+    assert "Persetujuan Anda diperlukan sebelum mengisi data." in response.text
+    assert "\x00" not in response.text
+    assert count(app, Visit) == 0
+
+
+def test_the_message_for_hidden_characters_is_in_the_visitors_language(client: Any) -> None:
+    token = consent_token(client, "en")
+    response = client.post(
+        "/kiosk/review", data={**make_form(name="Maria\u200bLodia"), "consent": token, "lang": "en"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "The name contains hidden characters or control codes. Please type it again." in response.text
+
+
+def test_a_huge_name_is_explained_and_not_sent_back(client: Any, app: Any) -> None:
+    token = consent_token(client)
+    response = client.post("/kiosk/review", data={**make_form(name="A" * 1_000_000), "consent": token}, headers=HX)
+    assert response.status_code == 422
+    assert 'id="name-error" role="alert">Nama terlalu panjang (paling banyak 100 huruf).' in response.text
+    assert len(response.text) < 100_000
+    assert count(app, Visit) == 0
+
+
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_post_too_big_to_read_gets_a_readable_form_not_an_error_page(
+    client: Any, app: Any, encoding: str, lang: str
+) -> None:
+    token = consent_token(client)
+    size = 3_000_000 if encoding == "urlencoded" else 600_000  # over MAX_CONTENT_LENGTH, over MAX_FORM_MEMORY_SIZE
+    form = {**make_form(name="A" * size), "consent": token}
+    response = client.post(
+        f"/kiosk/checkin?lang={lang}",
+        data=form,
+        content_type="application/x-www-form-urlencoded" if encoding == "urlencoded" else "multipart/form-data",
+        headers=HX,
+    )
+    assert response.status_code == 413
+    assert 'data-screen="form"' in response.text
+    message = "What was sent is too large. Please start again." if lang == "en" else "Isian yang dikirim terlalu besar."
+    assert message in response.text
+    assert count(app, Visit) == 0
