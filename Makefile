@@ -23,6 +23,7 @@ bench: deps
 	$(BIN)/python bench/checkin.py
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/live.py --subscribers 1000 --phones 900
+	$(BIN)/python bench/print_start.py
 
 db: deps
 	$(BIN)/helpdesk db upgrade

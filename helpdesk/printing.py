@@ -147,8 +147,8 @@ class PrintProcess:
     def _pause_if_crashing(self, child: _Child) -> None:
         """A process that dies right after starting must not be restarted in a tight loop."""
         self._restarts = self._restarts + 1 if time.monotonic() - child.started < 5 else 0
-        if self._restarts:
-            self._stopping.wait(min(RESTART_BACKOFF_MAX_SECONDS, 0.5 * 2**self._restarts))
+        if self._restarts > 1:  # the first replacement starts at once
+            self._stopping.wait(min(RESTART_BACKOFF_MAX_SECONDS, 0.5 * 2 ** (self._restarts - 1)))
 
     def _mark_down(self, holder: str) -> None:
         """Tell the officers' screens that nothing prints until the new process has started."""
