@@ -202,22 +202,26 @@ def _signature_png(raw: str) -> bytes:
         raise _Refused(SIGNATURE_UNREADABLE) from None
     if not png.startswith(PNG_MAGIC):
         raise _Refused(SIGNATURE_UNREADABLE)
-    if _ink(png) < SIGNATURE_MIN_INK:
+    ink, clean = _ink_and_clean_copy(png)
+    if ink < SIGNATURE_MIN_INK:
         raise _Refused("Tanda tangan masih kosong. Silakan tanda tangan di kotak.")
-    return png
+    return clean
 
 
-def _ink(png: bytes) -> int:
-    """Count drawn pixels: opaque ones on a transparent pad, dark ones on an opaque pad."""
+def _ink_and_clean_copy(png: bytes) -> tuple[int, bytes]:
+    """Count drawn pixels (opaque ones on a transparent pad, dark ones on an opaque pad) and re-encode the
+    image, so what is kept holds only its pixels: no damaged chunk, trailing bytes or metadata of the sender's."""
     try:
         with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
             width, height = image.size  # read from the header: no pixel is decoded yet
             if max(width, height) > SIGNATURE_MAX_SIDE or width * height > SIGNATURE_MAX_PIXELS:
                 raise _Refused(SIGNATURE_TOO_BIG)
             image.load()
+            clean = io.BytesIO()
+            image.save(clean, format="PNG")
             if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                return sum(image.convert("RGBA").getchannel("A").histogram()[128:])
-            return sum(image.convert("L").histogram()[:160])
+                return sum(image.convert("RGBA").getchannel("A").histogram()[128:]), clean.getvalue()
+            return sum(image.convert("L").histogram()[:160]), clean.getvalue()
     except _Refused:
         raise
     except Exception:

@@ -204,3 +204,14 @@ def test_a_stray_party_id_is_refused_even_when_no_party_is_asked() -> None:
     data, errors = parse(visitor_type="public", party_id="5\x00")
     assert data is None
     assert errors == {"party_id": "Pilih partai politik Anda."}
+
+
+def test_the_kept_signature_is_a_clean_copy_of_its_pixels() -> None:
+    original = signature_png()
+    end = original.rindex(b"IEND") - 4  # the IEND chunk starts with its 4-byte length
+    sender_extras = original[:end] + chunk(b"tEXt", b"Comment\x00sent by anyone") + original[end:] + b"trailing"
+    data, errors = parse(signature=data_url(sender_extras))
+    assert errors == {}
+    assert b"tEXt" not in data.signature_png and not data.signature_png.endswith(b"trailing")
+    kept, sent = Image.open(io.BytesIO(data.signature_png)), Image.open(io.BytesIO(original))
+    assert kept.size == sent.size and kept.tobytes() == sent.tobytes()

@@ -80,3 +80,9 @@ def test_long_lines_are_word_wrapped_to_the_paper() -> None:
     paragraph = Text("Pindai kode QR untuk melihat status antrean di HP Anda.")
     assert wrap(paragraph, 576) == ["Pindai kode QR untuk melihat status antrean di", "HP Anda."]
     assert all(len(line) <= 32 for line in wrap(paragraph, 384))
+
+
+@pytest.mark.parametrize("profile", ["TM-T20II", "POS-5890"])
+def test_every_job_starts_by_resetting_the_printer(profile: str) -> None:
+    # A job cut off mid-image leaves the printer mid-command: ESC @ first puts it back to its defaults.
+    assert to_escpos(ticket(PAYLOAD), profile).startswith(b"\x1b@")
