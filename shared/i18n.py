@@ -157,7 +157,7 @@ EN: dict[str, str] = {
     "Pencetakan berhenti": "Printing has stopped",
     "Proses pencetakan tidak berjalan sejak": "The print process has not been running since",
     "server sedang menyalakannya kembali.": "the server is starting it again.",
-    "tiket belum tercetak.": "tickets not printed yet.",
+    "Tiket belum tercetak:": "Tickets not printed yet:",
     "Jika pesan ini tidak hilang dalam satu menit, mulai ulang server helpdesk.": "If this message does not go away within a minute, restart the helpdesk server.",
     "Cetakan yang disisihkan": "Printouts set aside",
     "Printer mungkin gagal mencetak ini beberapa kali; cetakan lain tetap berjalan. Periksa printer, lalu cetak ulang.": "The printer may have failed to print these several times; other printouts carry on. Check the printer, then print again.",
