@@ -48,7 +48,9 @@ def ticket_print_status(session: Session, job_id: int) -> TicketPrintStatus | No
     if job is None:
         return None
     printed = job.status == PrintStatus.PRINTED
-    return TicketPrintStatus(job.id, printed, delayed=not printed and job.last_error is not None)
+    state = session.get(PrinterState, STATE_ID) if not printed and job.last_error is None else None
+    stopped = state is not None and not state.running  # no print process: it will not print soon either
+    return TicketPrintStatus(job.id, printed, delayed=not printed and (job.last_error is not None or stopped))
 
 
 @dataclass(frozen=True)

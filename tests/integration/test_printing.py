@@ -468,10 +468,11 @@ def test_one_process_prints_while_another_stands_by_and_takes_over_when_it_stops
 
 def test_officers_learn_that_printing_stopped_while_no_print_process_runs(session: Session) -> None:
     printer_running(session, "old", NOW)
-    checkin(session)
+    job_id = checkin(session).print_job_id
     assert not printer_trouble(session)
     assert printer_down(session, "old", NOW + timedelta(seconds=5)) is True
     assert printer_trouble(session).down_since == NOW + timedelta(seconds=5)
+    assert ticket_print_status(session, job_id).delayed is True  # the kiosk says so too
     printer_running(session, "new", NOW + timedelta(seconds=7))
     assert printer_down(session, "old", NOW + timedelta(seconds=8)) is False  # the new one holds the printer
     assert not printer_trouble(session).down_since
