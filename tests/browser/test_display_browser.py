@@ -16,7 +16,7 @@ from shared.calling import Actor, call_ticket, recall
 from shared.models import Role
 from tests.browser.conftest import PUSHED
 from tests.conftest import NOW, make_user
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 SENTENCE = "Nomor antrean A, 0, 0, 1, silakan menuju Meja 2"
 INDONESIAN = [{"name": "English (US)", "lang": "en-US"}, {"name": "Bahasa Indonesia", "lang": "id-ID"}]

@@ -18,7 +18,7 @@ from shared.calling import Actor, QueueError
 from shared.events import Broker
 from shared.models import Role, Visit
 from tests.conftest import NOW, make_user
-from tests.integration.test_checkin import SETTINGS, checkin
+from tests.factories import SETTINGS, checkin
 
 AT_DESK_2_ONLY = "Tiket A-001 sedang di Meja 2. Hanya petugas di meja itu atau supervisor yang dapat melayaninya."
 

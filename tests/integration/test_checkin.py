@@ -3,43 +3,20 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.checkin import ConsentRecord, Ticket, check_in
+from shared.checkin import ConsentRecord, check_in
 from shared.checkin_form import parse_checkin
 from shared.events import Broker
 from shared.models import Consent, PrintJob, Signature, Topic, Visit
 from shared.settings import QueueSettings
 from tests.conftest import NOW, make_form
-
-SETTINGS = QueueSettings(
-    timezone=ZoneInfo("Asia/Makassar"),
-    ticket_prefix="A",
-    priority_prefix="",
-    public_url="http://helpdesk.test",
-    minutes_per_visitor=15,
-    desks=2,
-)
-
-
-def checkin(
-    session: Session,
-    now: datetime = NOW,
-    settings: QueueSettings = SETTINGS,
-    proof: str | None = None,
-    **overrides: str,
-) -> Ticket:
-    data, errors = parse_checkin(make_form(**overrides), party_ids=set(range(1, 30)), topic_ids=set(range(1, 20)))
-    assert not errors
-    consent = ConsentRecord("2026-11-29", now - timedelta(minutes=2), proof or uuid.uuid4().hex)
-    return check_in(session, data, consent, settings, now)
+from tests.factories import SETTINGS, checkin
 
 
 def test_a_check_in_saves_visit_consent_signature_and_print_job_together(session: Session) -> None:

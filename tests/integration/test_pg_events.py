@@ -15,7 +15,7 @@ from shared.events import RESYNC, Broker, Event, Subscription
 from shared.models import Visit
 from shared.pg_events import Listener, channel_for, notifier
 from tests.conftest import PG_URL
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 pytestmark = [
     pytest.mark.postgres,

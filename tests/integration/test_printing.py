@@ -38,7 +38,7 @@ from shared.print_status import (
     ticket_print_status,
 )
 from tests.conftest import NOW, free_port
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 SETTINGS = PrinterSettings(profile="TM-T20II", max_backoff_seconds=30)
 

@@ -11,7 +11,7 @@ from shared.calling import Actor
 from shared.models import Role, VisitStatus
 from shared.visit_status import public_status, public_statuses
 from tests.conftest import NOW, make_user
-from tests.integration.test_checkin import SETTINGS, checkin
+from tests.factories import SETTINGS, checkin
 
 
 def test_the_days_statuses_in_one_query_match_each_ticket_looked_up_alone(session: Session) -> None:

@@ -14,7 +14,7 @@ from shared.events import Subscription
 from shared.models import PrintJob, PrintStatus
 from shared.print_status import printer_trouble
 from tests.conftest import alive, eventually
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 
 def names_until(events: Subscription, last: str, timeout: float = 15.0) -> list[str]:

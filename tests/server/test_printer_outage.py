@@ -15,7 +15,7 @@ from helpdesk.printing import PrintProcess
 from printers.emulator import Emulator
 from shared.events import Subscription
 from tests.conftest import Server, check_in_over_http, eventually, free_port, helpdesk_server
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 
 def print_status(server: Server, job_id: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared.models import PrintJob
 from tests.conftest import make_user
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 PUBLIC = "public"
 QUEUE = "queue"  # officers, supervisors and admins; not provincial officers

@@ -13,7 +13,7 @@ from printers.outbox import MAX_ATTEMPTS, mark_failed, mark_printed
 from printers.transports import PrinterError
 from shared.models import PrintJob, PrintStatus, User, Visit
 from tests.conftest import NOW, make_user
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 
 def sessions(app: Any) -> Any:

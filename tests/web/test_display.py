@@ -11,7 +11,7 @@ import pytest
 from shared.calling import Actor, call_ticket, recall, transfer
 from shared.models import Role
 from tests.conftest import NOW, make_user
-from tests.integration.test_checkin import checkin
+from tests.factories import checkin
 
 NAME, PHONE = "Maria Lodia Nenobais", "0812-3456-7890"
 PRIVATE = ("Maria", "Lodia", "Nenobais", "M***", "0812", "3456", "7890", "+62812")
