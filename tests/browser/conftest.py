@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from tests.conftest import BIN, Server
 
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 # Pushed updates arrive in milliseconds (bench/live.py measures it); the generous wait only keeps a loaded
@@ -50,3 +54,24 @@ def kiosk_page(browser: object, live_server: object) -> Iterator[object]:
     yield page
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+def add_officer(server: Server, username: str = "yohana", name: str = "Yohana Bria") -> None:
+    """An officer account made as an operator makes one; the password is rahasia-123."""
+    subprocess.run(
+        [BIN / "helpdesk", "officer", "add", username, "--name", name, "--password-stdin"],
+        input="rahasia-123\n",
+        text=True,
+        env=server.env,
+        capture_output=True,
+        check=True,
+    )
+
+
+def sign_in_at_desk(page: Any, server: Server, desk: str, username: str = "yohana") -> None:
+    """Sign an officer in on the page and start work at a desk."""
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "rahasia-123")
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("button", name=desk).click()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PUSHED
+from tests.browser.conftest import PUSHED, add_officer, sign_in_at_desk
 from tests.browser.test_kiosk_browser import fill_in_the_form
-from tests.conftest import BIN, LiveServer, serve_with_printer
+from tests.conftest import LiveServer, serve_with_printer
 
 # Runs before the page's own scripts: every refusal the browser reports is kept.
 WATCH_REFUSALS = """
@@ -34,14 +33,7 @@ STYLE_ATTRIBUTE = """() => {
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of its own with an officer account, so "call next" finds this test's visitor."""
     with serve_with_printer(tmp_path) as server:
-        subprocess.run(
-            [BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
-            input="rahasia-123\n",
-            text=True,
-            env=server.env,
-            capture_output=True,
-            check=True,
-        )
+        add_officer(server)
         yield server
 
 
@@ -76,11 +68,7 @@ def test_every_screen_works_under_the_policy(screens: tuple[dict[str, Page], lis
     pages, problems = screens
     officer, tv, kiosk, phone = pages["officer"], pages["tv"], pages["kiosk"], pages["phone"]
 
-    officer.goto(f"{server.url}/login")
-    officer.fill("input[name=username]", "yohana")
-    officer.fill("input[name=password]", "rahasia-123")
-    officer.get_by_role("button", name="Masuk").click()
-    officer.get_by_role("button", name="Meja 2").click()
+    sign_in_at_desk(officer, server, "Meja 2")
     expect(officer.get_by_role("button", name="Panggil berikutnya")).to_be_visible()
 
     response = tv.goto(f"{server.url}/display")

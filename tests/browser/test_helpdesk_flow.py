@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PUSHED
+from tests.browser.conftest import PUSHED, add_officer, sign_in_at_desk
 from tests.browser.test_kiosk_browser import fill_in_the_form
-from tests.conftest import BIN, LiveServer, serve_with_printer
+from tests.conftest import LiveServer, serve_with_printer
 
 # Records what the TV would say instead of speaking, with an Indonesian voice available.
 SPEECH_RECORDER = """
@@ -36,14 +35,7 @@ def empty_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def screens(browser: Browser, empty_server: LiveServer) -> Iterator[dict[str, Page]]:
     """A portrait touch kiosk, an officer's browser and the waiting-room TV, each in its own context."""
-    subprocess.run(
-        [BIN / "helpdesk", "officer", "add", "yohana", "--name", "Yohana Bria", "--password-stdin"],
-        input="rahasia-123\n",
-        text=True,
-        env=empty_server.env,
-        capture_output=True,
-        check=True,
-    )
+    add_officer(empty_server)
     contexts = {
         "kiosk": browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True),
         "officer": browser.new_context(viewport={"width": 1600, "height": 1000}),
@@ -64,11 +56,7 @@ def screens(browser: Browser, empty_server: LiveServer) -> Iterator[dict[str, Pa
 def test_check_in_call_and_the_tv(screens: dict[str, Page], empty_server: LiveServer) -> None:
     officer, tv, kiosk, phone = screens["officer"], screens["tv"], screens["kiosk"], screens["phone"]
 
-    officer.goto(f"{empty_server.url}/login")
-    officer.fill("input[name=username]", "yohana")
-    officer.fill("input[name=password]", "rahasia-123")
-    officer.get_by_role("button", name="Masuk").click()
-    officer.get_by_role("button", name="Meja 2").click()
+    sign_in_at_desk(officer, empty_server, "Meja 2")
     expect(officer.get_by_role("button", name="Panggil berikutnya")).to_be_visible()
 
     tv.goto(f"{empty_server.url}/display")
