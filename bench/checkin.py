@@ -1,6 +1,7 @@
 """Check-in benchmark: the real server, print worker and virtual printer, driven over real sockets.
 
-Starts `helpdesk printer emulate` and `helpdesk serve` on a fresh temporary SQLite database, then
+Starts `helpdesk printer emulate` and `helpdesk serve` on a fresh temporary SQLite database (or a fresh
+schema on PostgreSQL, several workers, or gunicorn instead: --database-url, --workers, --server), then
 plays kiosks: POST /kiosk/consent, then POST /kiosk/checkin with a valid form. It measures the time
 from sending a check-in to the last byte of its ticket arriving at the printer, and how many
 check-ins per second four concurrent kiosks get through, then checks the numbering and printing.
@@ -20,6 +21,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -28,19 +30,23 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import psycopg
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
 HELPDESK = str(Path(sys.executable).parent / "helpdesk")
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+INSTANCE = ROOT / "instance"  # the instance folder of a server started from the checkout, as the benchmarks do
 HOST = "127.0.0.1"
 HEADERS = {"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
 CONSENT_FIELD = re.compile(r'name="consent" value="([^"]+)"')
@@ -74,6 +80,43 @@ class PrintedJob:
     error: str | None
 
 
+@dataclass(frozen=True)
+class ServerChoice:
+    """Which server the benchmark starts, on which database, with how many processes and threads.
+
+    helpdesk: `helpdesk serve --workers N --threads T --streams S` (waitress, its own print process).
+    gunicorn: `gunicorn -k CLASS -w N --threads T+S 'helpdesk:create_app()'` with HELPDESK_PRINT_WORKER=false,
+    and the print process started beside it by the benchmark, as `helpdesk serve` starts its own.
+    """
+
+    kind: str = "helpdesk"
+    workers: int = 1
+    threads: int = 24  # ordinary requests, per worker
+    streams: int = 400  # live screens, per worker
+    database_url: str = ""  # PostgreSQL server to make a fresh schema on; empty: a SQLite file in the temp folder
+    worker_class: str = "gthread"  # gunicorn only
+    stream_cap: bool = False  # gunicorn only: refuse streams past --streams per worker, as `helpdesk serve` does
+
+    @property
+    def gunicorn_threads(self) -> int:
+        """gunicorn's threads per worker: every stream holds one, and ordinary requests need their own."""
+        return self.threads + self.streams
+
+    def describe(self) -> str:
+        """The server as a command line, for the reports."""
+        if self.kind == "gunicorn":
+            cap = f" + stream cap {self.streams}" if self.stream_cap else ""
+            return (
+                f"gunicorn -k {self.worker_class} -w {self.workers} --threads {self.gunicorn_threads}{cap} "
+                "+ print process"
+            )
+        return f"helpdesk serve --workers {self.workers} --threads {self.threads} --streams {self.streams}"
+
+    def database(self) -> str:
+        """The kind of database, for the reports."""
+        return "PostgreSQL" if self.database_url else "SQLite"
+
+
 @dataclass
 class Services:
     """The running printer emulator and server, and where they keep their files."""
@@ -82,6 +125,9 @@ class Services:
     printer: subprocess.Popen[bytes]
     server: subprocess.Popen[bytes]
     app_port: int
+    database_url: str = ""
+    print_process: subprocess.Popen[bytes] | None = None  # started by the benchmark beside gunicorn
+    stopped: bool = False  # the benchmark stopped the server itself: its exit is no failure
 
     @property
     def printer_out(self) -> Path:
@@ -89,18 +135,25 @@ class Services:
         return self.tmp / "printer"
 
     @property
-    def database(self) -> Path:
-        """The bench SQLite file."""
-        return self.tmp / "bench.sqlite3"
-
-    @property
     def server_log(self) -> Path:
         """The server's stdout and stderr."""
         return self.tmp / "server.log"
 
+    def server_pids(self) -> list[int]:
+        """Every process serving the helpdesk: the server, its workers and children, and the print process."""
+        roots = [self.server.pid] + ([self.print_process.pid] if self.print_process else [])
+        return [pid for root in roots for pid in [root, *descendants(root)]]
+
+    def web_pids(self) -> list[int]:
+        """The processes answering HTTP: the server and its workers (and helpers), not the print process."""
+        return [self.server.pid, *(pid for pid in descendants(self.server.pid) if not is_print_process(pid))]
+
     def check(self) -> None:
         """Raise with the log tail if a service died."""
-        check_alive(self.server, "server", self.server_log)
+        if not self.stopped:
+            check_alive(self.server, "server", self.server_log)
+        if self.print_process is not None:
+            check_alive(self.print_process, "print process", self.tmp / "print.log")
         check_alive(self.printer, "printer emulator", self.tmp / "printer.log")
 
 
@@ -137,10 +190,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--timeout", type=float, default=180.0, help="seconds to wait for all tickets to reach the printer"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, printouts, logs)")
+    parser.add_argument("--threads", type=int, default=24, help="server threads for ordinary requests, per worker")
+    parser.add_argument("--streams", type=int, default=400, help="server live-screen streams, per worker")
+    add_server_args(parser)
     args = parser.parse_args(argv)
     if args.checkins <= args.warmup or args.kiosks < 1 or args.per_kiosk < 1:
         parser.error("need --checkins > --warmup, --kiosks >= 1 and --per-kiosk >= 1")
+    check_server_args(parser, args)
     return args
+
+
+def add_server_args(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the server and the database (see ServerChoice)."""
+    parser.add_argument(
+        "--server",
+        choices=("helpdesk", "gunicorn"),
+        default="helpdesk",
+        help="helpdesk: `helpdesk serve` (waitress); gunicorn: gunicorn plus a print process started beside it",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (more than one needs PostgreSQL)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server (postgresql://USER@HOST/DB) to run on, in a fresh schema dropped afterwards; "
+        "default: a fresh SQLite file",
+    )
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn's worker class (-k)")
+    parser.add_argument(
+        "--stream-cap",
+        action="store_true",
+        help="gunicorn: refuse streams past --streams per worker with 503, as `helpdesk serve` does (a config hook)",
+    )
+
+
+def check_server_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse server choices that cannot work."""
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.database_url and not args.database_url.startswith("postgresql"):
+        parser.error("--database-url takes a postgresql:// URL (SQLite is the default)")
+    if args.workers > 1 and not args.database_url:
+        parser.error("--workers above 1 needs --database-url: live screens hear of changes in one process on SQLite")
+    if args.server == "gunicorn" and not args.database_url:
+        parser.error("--server gunicorn needs --database-url: on SQLite the print process reports through its server")
+
+
+def server_choice(args: argparse.Namespace, streams: int | None = None) -> ServerChoice:
+    """The server the options describe; streams overrides --streams."""
+    return ServerChoice(
+        kind=args.server,
+        workers=args.workers,
+        threads=args.threads,
+        streams=args.streams if streams is None else streams,
+        database_url=args.database_url,
+        worker_class=args.worker_class,
+        stream_cap=args.stream_cap,
+    )
 
 
 def free_port() -> int:
@@ -201,16 +306,112 @@ def kiosk_answers(port: int) -> bool:
         connection.close()
 
 
-def server_env(tmp: Path, app_port: int, printer_port: int) -> dict[str, str]:
+def server_env(database_url: str, app_port: int, printer_port: int) -> dict[str, str]:
     """The environment of the server and its set-up commands."""
     return {
         **os.environ,
-        "HELPDESK_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "HELPDESK_DATABASE_URL": database_url,
         "HELPDESK_PRINTER": f"tcp://{HOST}:{printer_port}",
         "HELPDESK_SECRET_KEY": "bench",
         "HELPDESK_PUBLIC_URL": f"http://{HOST}:{app_port}",
         "HELPDESK_PRINT_WORKER": "true",
     }
+
+
+@contextmanager
+def fresh_database(tmp: Path, postgresql: str) -> Iterator[str]:
+    """A fresh database's URL: a SQLite file in tmp, or a new schema on the PostgreSQL server, dropped afterwards."""
+    if not postgresql:
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(libpq_url(postgresql), autocommit=True) as connection:
+            connection.execute(f"CREATE SCHEMA {schema}")
+    except psycopg.Error as error:
+        raise BenchError(f"cannot create a schema on {postgresql}: {error}") from error
+    try:
+        yield f"{postgresql}{'&' if '?' in postgresql else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(libpq_url(postgresql), autocommit=True) as connection:
+            connection.execute("SET lock_timeout = '20s'")
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq takes it."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def server_command(choice: ServerChoice, app_port: int) -> list[str]:
+    """The command line that starts the chosen server."""
+    if choice.kind == "gunicorn":
+        threads = choice.gunicorn_threads
+        return [
+            GUNICORN,
+            *("-k", choice.worker_class, "-w", str(choice.workers), "--threads", str(threads)),
+            # As waitress is set up by `helpdesk serve`: a connection limit above the threads, idle connections
+            # kept 60 s (the kiosks reuse theirs), a backlog of 1024.
+            *("--worker-connections", str(threads + 100), "--keep-alive", "60", "--backlog", "1024"),
+            *(("-c", str(Path(__file__).resolve().parent / "gunicorn_conf.py")) if choice.stream_cap else ()),
+            *("--no-control-socket", "-b", f"{HOST}:{app_port}", "helpdesk:create_app()"),
+        ]
+    workers = ["--workers", str(choice.workers)] if choice.workers > 1 else []
+    return [
+        HELPDESK,
+        *("serve", "--host", HOST, "--port", str(app_port)),
+        *("--threads", str(choice.threads), "--streams", str(choice.streams), *workers),
+    ]
+
+
+def gunicorn_env(env: dict[str, str], choice: ServerChoice) -> dict[str, str]:
+    """The server's environment for gunicorn: no print process of its own, glibc arenas as `helpdesk serve` sets."""
+    return {
+        **env,
+        "HELPDESK_PRINT_WORKER": "false",
+        "MALLOC_ARENA_MAX": "2",
+        **({"BENCH_SSE_MAX_STREAMS": str(choice.streams)} if choice.stream_cap else {}),
+    }
+
+
+def start_print_process(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`python -m printers.service`, as helpdesk.printing starts it: the settings as one JSON line on stdin.
+
+    On PostgreSQL it hears of new jobs through LISTEN itself, so nothing else goes down the pipe until the stop.
+    """
+    from printers.service import ServiceSettings
+    from shared.config import load_config
+
+    settings = ServiceSettings.from_config(load_config(INSTANCE, environ=env), str(INSTANCE), uuid.uuid4().hex)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "printers.service"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    assert process.stdin is not None
+    process.stdin.write((json.dumps(asdict(settings)) + "\n").encode())
+    process.stdin.flush()
+    return process
+
+
+def stop_print_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Ask the print process to stop after the job in hand (the stop byte), as the server does."""
+    if process is None or process.poll() is not None:
+        return
+    from printers.service import STOP
+
+    with suppress(OSError, ValueError):
+        assert process.stdin is not None
+        process.stdin.write(STOP)
+        process.stdin.close()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        stop(process)
 
 
 def run_step(args: list[str], env: dict[str, str]) -> None:
@@ -220,16 +421,23 @@ def run_step(args: list[str], env: dict[str, str]) -> None:
         raise BenchError(f"{shlex.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
 
-def stop(process: subprocess.Popen[bytes] | None) -> None:
-    """Terminate a service, killing it if it does not stop within 10 s."""
+def stop(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """Terminate a service, killing it if it does not stop within timeout seconds.
+
+    Its processes still running then (a server's workers) are killed too, by their ids.
+    """
     if process is None or process.poll() is not None:
         return
+    below = descendants(process.pid)
     process.terminate()
     try:
-        process.wait(10)
+        process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    for pid in below:
+        with suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 @contextmanager
@@ -237,14 +445,35 @@ def services(
     tmp: Path,
     app_port: int,
     printer_port: int,
-    serve_args: Sequence[str] = (),
+    choice: ServerChoice | None = None,
     prepare: Callable[[dict[str, str]], None] | None = None,
 ) -> Iterator[Services]:
-    """The virtual printer and the server on a fresh database, stopped on the way out.
+    """The virtual printer and the chosen server (default: `helpdesk serve` on SQLite) on a fresh database,
+    stopped on the way out.
 
-    serve_args go to `helpdesk serve`; prepare(env) runs after seeding, before the server starts.
+    prepare(env) runs after seeding, before the server starts.
     """
-    printer = server = None
+    choice = choice or ServerChoice()
+    # gunicorn waits up to its graceful timeout (30 s) for the requests in hand, live streams included.
+    stop_timeout = 35.0 if choice.kind == "gunicorn" else 10.0
+    with (
+        fresh_database(tmp, choice.database_url) as database_url,
+        _services(tmp, app_port, printer_port, choice, database_url, prepare, stop_timeout) as running,
+    ):
+        yield running
+
+
+@contextmanager
+def _services(
+    tmp: Path,
+    app_port: int,
+    printer_port: int,
+    choice: ServerChoice,
+    database_url: str,
+    prepare: Callable[[dict[str, str]], None] | None,
+    stop_timeout: float,
+) -> Iterator[Services]:
+    printer = server = print_process = None
     try:
         printer_log = tmp / "printer.log"
         printer = spawn(
@@ -264,16 +493,17 @@ def services(
             printer_log,
         )
         wait_until(lambda: port_open(printer_port), printer, "printer emulator", printer_log)
-        env = server_env(tmp, app_port, printer_port)
+        env = server_env(database_url, app_port, printer_port)
         run_step([HELPDESK, "db", "upgrade"], env)
         run_step([HELPDESK, "seed"], env)
         if prepare is not None:
             prepare(env)
-        server = spawn(
-            [HELPDESK, "serve", "--host", HOST, "--port", str(app_port), *serve_args], env, tmp / "server.log"
-        )
+        if choice.kind == "gunicorn":
+            env = gunicorn_env(env, choice)
+            print_process = start_print_process(env, tmp / "print.log")
+        server = spawn(server_command(choice, app_port), env, tmp / "server.log")
         wait_until(lambda: kiosk_answers(app_port), server, "server", tmp / "server.log", timeout=60)
-        running = Services(tmp, printer, server, app_port)
+        running = Services(tmp, printer, server, app_port, database_url, print_process)
         try:
             yield running
         except Exception:
@@ -281,7 +511,8 @@ def services(
             raise
         running.check()
     finally:
-        stop(server)
+        stop(server, stop_timeout)
+        stop_print_process(print_process)
         stop(printer)
 
 
@@ -315,8 +546,8 @@ def form_fields() -> dict[str, str]:
 class Kiosk:
     """One kiosk with its own persistent HTTP connection."""
 
-    def __init__(self, port: int, form: str) -> None:
-        self._connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    def __init__(self, port: int, form: str, timeout: float = 60.0) -> None:
+        self._connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self._form = form
 
     def _post(self, path: str, body: str) -> str:
@@ -458,6 +689,41 @@ class PrinterLog:
             time.sleep(0.02)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (children, their children, ...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def is_print_process(pid: int) -> bool:
+    """Whether the process is the print process (`python -m printers.service`)."""
+    try:
+        return b"printers.service" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def serving_cpu(run: Services) -> float | None:
+    """CPU seconds used so far by the processes answering HTTP (those still running), or None."""
+    seconds = [cpu_seconds(pid) for pid in run.web_pids()]
+    known = [s for s in seconds if s is not None]
+    return sum(known) if known else None
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds a process used so far (Linux /proc), or None."""
     try:
@@ -468,24 +734,27 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def read_db(path: Path, query: str) -> list[tuple[Any, ...]]:
-    """Rows from the bench database, opened read-only."""
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+def read_db(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows from the bench database (a SQLite file opened read-only, or the PostgreSQL schema)."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)) as connection:
+            return connection.execute(query).fetchall()
+    with psycopg.connect(libpq_url(url)) as connection:
         return connection.execute(query).fetchall()
 
 
-def wait_printed(path: Path, timeout: float = 15.0) -> None:
+def wait_printed(url: str, timeout: float = 15.0) -> None:
     """Give the print worker time to mark its last jobs printed."""
     deadline = time.monotonic() + timeout
     while (
-        read_db(path, "SELECT count(*) FROM print_jobs WHERE status != 'printed'")[0][0] and time.monotonic() < deadline
+        read_db(url, "SELECT count(*) FROM print_jobs WHERE status != 'printed'")[0][0] and time.monotonic() < deadline
     ):
         time.sleep(0.05)
 
 
-def check_database(path: Path, issued: list[str]) -> tuple[dict[str, int], list[str]]:
+def check_database(url: str, issued: list[str]) -> tuple[dict[str, int], list[str]]:
     """Numbering and print jobs as the database has them: counts, and any problems."""
-    visits = read_db(path, "SELECT prefix, seq, service_day FROM visits ORDER BY prefix, service_day, seq")
+    visits = read_db(url, "SELECT prefix, seq, service_day FROM visits ORDER BY prefix, service_day, seq")
     by_queue: dict[tuple[str, str], list[int]] = {}
     for prefix, seq, day in visits:
         by_queue.setdefault((prefix, day), []).append(seq)
@@ -498,12 +767,12 @@ def check_database(path: Path, issued: list[str]) -> tuple[dict[str, int], list[
     if db_numbers != sorted(issued):
         problems.append(f"database: {len(visits)} visits do not match the {len(issued)} tickets the kiosks got")
     jobs_per_visit = read_db(
-        path, "SELECT count(p.id) FROM visits v LEFT JOIN print_jobs p ON p.visit_id = v.id GROUP BY v.id"
+        url, "SELECT count(p.id) FROM visits v LEFT JOIN print_jobs p ON p.visit_id = v.id GROUP BY v.id"
     )
     not_one = sum(1 for (count,) in jobs_per_visit if count != 1)
     if not_one:
         problems.append(f"database: {not_one} visits do not have exactly one print job")
-    statuses = dict(read_db(path, "SELECT status, count(*) FROM print_jobs GROUP BY status"))
+    statuses = dict(read_db(url, "SELECT status, count(*) FROM print_jobs GROUP BY status"))
     if set(statuses) - {"printed"}:
         problems.append(f"database: print jobs not printed at the end: {statuses}")
     counts = {
@@ -586,11 +855,11 @@ def latency_phase(
     run: Services, form: str, args: argparse.Namespace, printer: PrinterLog
 ) -> tuple[dict[str, Any], list[str]]:
     """Sequential check-ins: consent, check-in and check-in-to-printer times; returns figures and numbers."""
-    cpu_before = (cpu_seconds(run.server.pid), cpu_seconds(run.printer.pid))
+    cpu_before = (serving_cpu(run), cpu_seconds(run.printer.pid))
     checkins = sequential(run.app_port, form, args.checkins, printer, args.timeout)
     issued = {c.number for c in checkins}
     arrivals = printer.wait_for(issued, args.timeout)
-    cpu_after = (cpu_seconds(run.server.pid), cpu_seconds(run.printer.pid))
+    cpu_after = (serving_cpu(run), cpu_seconds(run.printer.pid))
     measured = checkins[args.warmup :]
     server_cpu, printer_cpu = cpu_per(cpu_before, cpu_after, len(checkins))
     figures = {
@@ -610,11 +879,11 @@ def throughput_phase(
     run: Services, form: str, args: argparse.Namespace, printer: PrinterLog, consent_first: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """Concurrent kiosks as fast as they go: check-ins per second and printed tickets per second."""
-    cpu_before = (cpu_seconds(run.server.pid), cpu_seconds(run.printer.pid))
+    cpu_before = (serving_cpu(run), cpu_seconds(run.printer.pid))
     checkins, start_epoch, wall = concurrent(run.app_port, form, args.kiosks, args.per_kiosk, consent_first)
     issued = {c.number for c in checkins}
     arrivals = printer.wait_for(issued, args.timeout)
-    cpu_after = (cpu_seconds(run.server.pid), cpu_seconds(run.printer.pid))
+    cpu_after = (serving_cpu(run), cpu_seconds(run.printer.pid))
     last_byte = max((min(times) for times in arrivals.values()), default=start_epoch)
     print_wall = last_byte - start_epoch
     server_cpu, printer_cpu = cpu_per(cpu_before, cpu_after, len(checkins))
@@ -639,9 +908,9 @@ def verify(run: Services, printer: PrinterLog, issued: list[str]) -> tuple[dict[
     """All correctness checks over the kiosks' numbers, the database and the printer."""
     duplicates = sorted(number for number, n in Counter(issued).items() if n > 1)
     problems = [f"kiosks: {len(duplicates)} ticket numbers issued twice: {duplicates[:5]}"] if duplicates else []
-    wait_printed(run.database)
+    wait_printed(run.database_url)
     printer.refresh()
-    db_counts, db_problems = check_database(run.database, issued)
+    db_counts, db_problems = check_database(run.database_url, issued)
     printer_counts, printer_problems = check_printer(printer, issued)
     checks = {
         "tickets": len(issued),
@@ -669,7 +938,10 @@ def cpu_line(figures: dict[str, Any]) -> str:
     server, printer = figures["server_cpu_ms_per_checkin"], figures["printer_cpu_ms_per_job"]
     if server is None or printer is None:
         return "  CPU per check-in: n/a (no /proc)"
-    return f"  CPU per check-in: server {server:.1f} ms, printer emulator {printer:.1f} ms (of {os.cpu_count()} cores)"
+    return (
+        f"  CPU per check-in: server {server:.1f} ms (web processes), printer emulator {printer:.1f} ms "
+        f"(of {os.cpu_count()} cores)"
+    )
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -702,8 +974,10 @@ def throughput_lines(title: str, figures: dict[str, Any], unit: str) -> list[str
 def render_report(report: Report) -> str:
     """The human-readable report."""
     lat, thr, m = report.latency, report.throughput, report.machine
+    server = report.options.get("server_command") or "helpdesk serve"
     lines = [
-        "Check-in benchmark (waitress server + print process + virtual printer without PNGs, SQLite, real sockets)",
+        f"Check-in benchmark ({server}, print process, virtual printer without PNGs, "
+        f"{report.options.get('database') or 'SQLite'}, real sockets)",
         f"command: {report.command}",
         f"machine: {m['cpus']} CPUs {m['cpu_model']}, {m['platform']}, Python {m['python']}",
         "",
@@ -751,10 +1025,12 @@ def save(report: Any, name: str = "checkin") -> Path:
 
 def benchmark(args: argparse.Namespace, tmp: Path) -> Report:
     """Start everything, run both phases, check the results."""
-    report = Report(shlex.join([sys.executable, *sys.argv]), machine(), vars(args).copy())
+    choice = server_choice(args)
+    options = vars(args) | {"server_command": choice.describe(), "database": choice.database()}
+    report = Report(shlex.join([sys.executable, *sys.argv]), machine(), options)
     form = urlencode(form_fields())
     app_port, printer_port = args.port or free_port(), args.printer_port or free_port()
-    with services(tmp, app_port, printer_port) as run:
+    with services(tmp, app_port, printer_port, choice) as run:
         printer = PrinterLog(run.printer_out)
         report.latency, latency_numbers = latency_phase(run, form, args, printer)
         report.throughput, throughput_numbers = throughput_phase(run, form, args, printer, consent_first=True)
