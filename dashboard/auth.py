@@ -18,16 +18,18 @@ from flask_htmx import make_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from shared.i18n import LANGUAGES, Refusal
+from shared.i18n import LANGUAGES, N_, Nn_, Refusal
 from shared.models import Role, User
-from shared.staff import StaffError, authenticate
+from shared.staff import StaffError, authenticate, change_password, end_session, session_user, start_session
 from shared.web import db, htmx, language, runtime
+from shared.web import gettext as _
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 STAFF_BLUEPRINTS = {"auth", "dashboard"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 View = TypeVar("View", bound=Callable[..., Any])
+PASSWORD_CHANGED = N_("Kata sandi Anda sudah diganti. Sesi masuk di perangkat lain sudah diakhiri.")
 
 
 class AttemptLimiter:
@@ -57,12 +59,21 @@ def _attach_limiter(state: BlueprintSetupState) -> None:
 
 
 def current_user() -> User | None:
-    """The signed-in staff member, if any."""
+    """The signed-in staff member, if any: the cookie's sign-in must still exist on the server."""
     if "user" not in g:
-        user_id = session.get("user_id")
-        user = db().get(User, user_id) if user_id else None
-        g.user = user if user is not None and user.active else None
+        token = session.get("token")
+        g.user = session_user(db(), token) if isinstance(token, str) else None
     return g.user
+
+
+def _begin_session(token: str) -> None:
+    """A fresh cookie for a new sign-in (never the one before it), keeping only the language chosen."""
+    language_chosen = session.get("lang")
+    session.clear()
+    session["token"] = token
+    if language_chosen:
+        session["lang"] = language_chosen
+    csrf_token()
 
 
 def csrf_token() -> str:
@@ -83,7 +94,7 @@ def check_csrf() -> None:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not hmac.compare_digest(sent, session.get("csrf", "")):
-        abort(400, description="Sesi formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.")
+        abort(400, description=N_("Sesi formulir kedaluwarsa. Muat ulang halaman lalu coba lagi."))
 
 
 def roles_required(*roles: Role) -> Callable[[View], View]:
@@ -95,6 +106,9 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
             user = current_user()
             if user is None:
                 target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+                return make_response(redirect=target) if htmx else redirect(target)
+            if user.must_change_password:
+                target = url_for("auth.password")
                 return make_response(redirect=target) if htmx else redirect(target)
             if user.role not in roles:
                 abort(403)
@@ -116,7 +130,7 @@ def staff_context() -> dict[str, Any]:
 @bp.app_errorhandler(409)
 def refused(error: HTTPException) -> Response | tuple[str, int]:
     """Explain a refused request: in the dashboard's notice area for htmx, else as a page."""
-    messages = {403: "Akun Anda tidak berhak membuka halaman ini."}
+    messages = {403: N_("Akun Anda tidak berhak membuka halaman ini.")}
     message = messages.get(error.code or 400, error.description or "")
     if htmx:
         body = render_template("dashboard/_flash.html", message=message)
@@ -132,8 +146,11 @@ def login() -> Response | tuple[str, int] | str:
     wait = current_app.extensions["login_limiter"].retry_after(request.remote_addr or "?", time.monotonic())
     if wait:
         refusal = Refusal(
-            "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {minutes} menit.",
-            minutes=wait // 60 + 1,
+            Nn_(
+                "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {num} menit.",
+                "Terlalu banyak percobaan masuk dari perangkat ini. Coba lagi dalam {num} menit.",
+            ),
+            num=wait // 60 + 1,
         )
         return render_template(
             "auth/login.html", error=refusal.text(language()), next=request.form.get("next", "")
@@ -142,17 +159,40 @@ def login() -> Response | tuple[str, int] | str:
         user = authenticate(db(), request.form.get("username", ""), request.form.get("password", ""), runtime().now())
     except StaffError as error:
         return render_template("auth/login.html", error=error.text(language()), next=request.form.get("next", "")), 401
-    session.clear()
-    session["user_id"] = user.id
-    csrf_token()
+    _begin_session(start_session(db(), user.id, runtime().now()))
     return redirect(_safe_next(request.form.get("next", "")) or url_for("dashboard.index"))
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: the sign-in ends on the server too, so a copy of the cookie opens nothing."""
+    token = session.get("token")
+    if isinstance(token, str):
+        end_session(db(), token)
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password() -> Response | tuple[str, int] | str:
+    """Change one's own password; required after a password someone else chose."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=url_for("auth.password")))
+    if request.method == "GET":
+        return render_template("auth/password.html", forced=user.must_change_password)
+    form = request.form
+    try:
+        token = change_password(
+            db(), user.id, form.get("current", ""), form.get("new", ""), form.get("confirm", ""), runtime().now()
+        )
+    except StaffError as error:
+        return render_template(
+            "auth/password.html", forced=user.must_change_password, error=error.text(language())
+        ), 400
+    _begin_session(token)
+    g.pop("user", None)
+    return render_template("auth/message.html", title=_("Kata sandi diganti"), message=PASSWORD_CHANGED)
 
 
 @bp.post("/language")

@@ -18,9 +18,11 @@ from shared import calling, print_status
 from shared.board import AT_DESK, Board, board, visit_at_desk
 from shared.calling import Actor, QueueError
 from shared.dates import clock_time
+from shared.i18n import N_
 from shared.live import Frames, live_stream, queue_changed, shared
 from shared.models import Desk, Visit
 from shared.print_status import printer_trouble
+from shared.settings import unreachable_by_phones
 from shared.staff import QUEUE_ROLES, active_desks, queue_officers
 from shared.web import db, event_stream, language, runtime, wants_fragment
 from shared.web import gettext as _
@@ -34,6 +36,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 bp.add_app_template_global(lambda status: calling.STATUS_TEXT[status], "status_text")
+bp.add_app_template_global(unreachable_by_phones)
 
 
 def my_desk() -> Desk | None:
@@ -46,7 +49,7 @@ def my_desk() -> Desk | None:
 def today_board() -> Board:
     """Today's queue board."""
     moment = runtime().now()
-    return board(db(), runtime().queue.today(moment), moment)
+    return board(db(), runtime().queue.today(moment), moment, language())
 
 
 @bp.get("/")
@@ -71,8 +74,8 @@ def printer_notice(session_: Session) -> dict[str, Any]:
     trouble, zone = printer_trouble(session_), runtime().queue.timezone
     return {
         "trouble": trouble,
-        "since": clock_time(trouble.since, zone) if trouble.since else "",
-        "down_since": clock_time(trouble.down_since, zone) if trouble.down_since else "",
+        "since": clock_time(trouble.since, zone, language()) if trouble.since else "",
+        "down_since": clock_time(trouble.down_since, zone, language()) if trouble.down_since else "",
     }
 
 
@@ -82,7 +85,7 @@ def choose_desk() -> Response:
     """Start work at a desk."""
     desk = db().get(Desk, request.form.get("desk_id", type=int) or 0)
     if desk is None or not desk.active:
-        abort(400, description="Pilih meja yang tersedia.")
+        abort(400, description=N_("Pilih meja yang tersedia."))
     session["desk_id"] = desk.id
     return redirect(url_for("dashboard.index"))
 
@@ -98,12 +101,13 @@ def board_fragment() -> str:
 @roles_required(*QUEUE_ROLES)
 def events() -> Response:
     """The board and this officer's desk, pushed after every change anywhere."""
-    desk_id, app = session.get("desk_id"), runtime()
+    desk_id, app, lang = session.get("desk_id"), runtime(), language()
 
     def build_board() -> str:
         moment = app.now()
         with app.sessions() as session_:
-            return render_template("dashboard/_board.html", board=board(session_, app.queue.today(moment), moment))
+            board_ = board(session_, app.queue.today(moment), moment, lang)
+            return render_template("dashboard/_board.html", board=board_)
 
     def build_desk(desk_id: int) -> str:
         with app.sessions() as session_:
@@ -134,10 +138,10 @@ def events() -> Response:
 @roles_required(*QUEUE_ROLES)
 def call_next() -> Response | str:
     """Call the next visitor to this officer's desk."""
-    desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
+    desk = my_desk() or abort(409, description=N_("Pilih meja terlebih dahulu."))
     visit = calling.call_next(db(), desk.id, current_user().id, runtime().queue, runtime().now)  # type: ignore[union-attr]
     if visit is None:
-        return flash("Tidak ada pengunjung yang menunggu.")
+        return flash(N_("Tidak ada pengunjung yang menunggu."))
     return render_my_desk(desk, visit)
 
 
@@ -147,6 +151,7 @@ ACTIONS: dict[str, Callable[[int, Actor], Visit]] = {
     "start": lambda visit_id, by: calling.start_service(db(), visit_id, by, runtime().now()),
     "finish": lambda visit_id, by: calling.finish(db(), visit_id, by, runtime().now()),
     "no-show": lambda visit_id, by: calling.mark_no_show(db(), visit_id, by, runtime().now()),
+    "undo-no-show": lambda visit_id, by: calling.undo_no_show(db(), visit_id, by),
     "return": lambda visit_id, by: calling.return_to_queue(db(), visit_id, by),
     "transfer": lambda visit_id, by: calling.transfer(
         db(),
@@ -162,8 +167,8 @@ ACTIONS: dict[str, Callable[[int, Actor], Visit]] = {
 @bp.post("/visits/<int:visit_id>/<action>")
 @roles_required(*QUEUE_ROLES)
 def act(visit_id: int, action: str) -> Response | str:
-    """Call, recall, start, finish, mark absent, return or transfer one ticket."""
-    desk = my_desk() or abort(409, description="Pilih meja terlebih dahulu.")
+    """Call, recall, start, finish, mark absent (or take it back), return or transfer one ticket."""
+    desk = my_desk() or abort(409, description=N_("Pilih meja terlebih dahulu."))
     handler = ACTIONS.get(action) or abort(404)
     user = current_user() or abort(401)
     try:
@@ -171,7 +176,7 @@ def act(visit_id: int, action: str) -> Response | str:
     except QueueError as error:
         return flash(error.text(language()), status=409)
     at_my_desk = visit.desk_id == desk.id and visit.status in AT_DESK
-    return render_my_desk(desk, visit if at_my_desk else None)
+    return render_my_desk(desk, visit if at_my_desk else None, marked_absent=visit if action == "no-show" else None)
 
 
 @bp.post("/scan")
@@ -181,8 +186,8 @@ def scan() -> Response | str:
     token = token_from_scan(request.form.get("code", ""))
     visit = db().scalar(select(Visit).where(Visit.token == token)) if token else None
     if visit is None:
-        return flash("Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung.", status=404)
-    return render_template("dashboard/_ticket.html", visit=visit, **transfer_choices(db()))
+        return flash(N_("Tiket tidak dikenal. Pindai kode QR pada tiket pengunjung."), status=404)
+    return render_template("dashboard/_ticket.html", visit=visit, desk=my_desk(), **transfer_choices(db()))
 
 
 @bp.post("/print-jobs/<int:job_id>/reprint")
@@ -196,9 +201,11 @@ def reprint(job_id: int) -> Response | str:
     return render_template("dashboard/_printer.html", **printer_notice(db()))
 
 
-def render_my_desk(desk: Desk, visit: Visit | None) -> str:
-    """The officer's desk panel after an action."""
-    return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, **transfer_choices(db()))
+def render_my_desk(desk: Desk, visit: Visit | None, marked_absent: Visit | None = None) -> str:
+    """The officer's desk panel after an action; the notice area offers to take back an "absent" just marked."""
+    return render_template(
+        "dashboard/_desk_update.html", desk=desk, visit=visit, marked_absent=marked_absent, **transfer_choices(db())
+    )
 
 
 def transfer_choices(session: Session) -> dict[str, list[Any]]:
@@ -207,7 +214,7 @@ def transfer_choices(session: Session) -> dict[str, list[Any]]:
 
 
 def flash(message: str, status: int = 200) -> Response:
-    """A short message in the dashboard's notice area, whatever the request targeted."""
+    """A short message in the dashboard's notice area, whatever the request targeted; the template translates it."""
     body = render_template("dashboard/_flash.html", message=message)
     if wants_fragment():
         return make_response(body, status, retarget="#flash", reswap="innerHTML")

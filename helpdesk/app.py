@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_babel import Babel
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter, Map
@@ -20,10 +21,12 @@ from printers.outbox import wake_on_new_jobs
 from shared.config import ConfigError, load_config
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker, Event
+from shared.i18n import SOURCE_LANGUAGE, TRANSLATIONS, check_catalogs
 from shared.pg_events import Listener, channel_for, is_postgresql, notifier
-from shared.settings import QueueSettings
+from shared.settings import QueueSettings, lan_ip, phones_address
 from shared.web import Runtime, close_db, gettext, htmx, language
 
+DEFAULT_PORT = 5000  # `helpdesk serve`'s
 # Imported by name when the app is built, so importing this module stays free of side effects.
 BLUEPRINTS = (
     "helpdesk.assets:bp",
@@ -36,6 +39,7 @@ BLUEPRINTS = (
 
 def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the Flask application; test_config overrides settings without touching the environment."""
+    check_catalogs()  # a missing or stale English catalog would show English users Indonesian without a word
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, static_folder=None)
     app.url_map.converters["int"] = RowId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -44,7 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         paper_width(config["PRINTER_PROFILE"])
     except ValueError as error:
         raise ConfigError(f"HELPDESK_PRINTER_PROFILE: {error}") from None
-    app.config.update(config)
+    app.config.update(config, PUBLIC_URL_CONFIGURED=bool(config["PUBLIC_URL"]))
+    if not config["PUBLIC_URL"]:  # `helpdesk serve` corrects the port once it knows where it listens
+        app.config["PUBLIC_URL"] = config["PUBLIC_URL"] = phones_address("", "", DEFAULT_PORT, lan_ip)
     app.config.update(MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     security.init_app(app)
 
@@ -59,7 +65,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     )
     htmx.init_app(app)
     app.teardown_appcontext(close_db)
-    app.jinja_env.globals["_"] = gettext  # a global, so imported macros can translate too
+    # _(), gettext() and ngettext() in templates (globals, so imported macros translate too), in language().
+    Babel(
+        app, locale_selector=language, default_locale=SOURCE_LANGUAGE, default_translation_directories=str(TRANSLATIONS)
+    )
+    app.jinja_env.filters["translated"] = gettext  # text marked with N_() elsewhere: {{ message|translated }}
     app.context_processor(lambda: {"lang": language(), "config": app.config})
     app.after_request(_vary_on_htmx)
 

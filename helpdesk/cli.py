@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from functools import partial
@@ -17,7 +19,8 @@ from helpdesk.server import run_server, run_workers, workers_refused
 from shared import migrate
 from shared.models import Role
 from shared.seed import seed as seed_data
-from shared.staff import StaffError, add_user, ensure_admin
+from shared.settings import lan_ip, phones_address, unreachable_by_phones
+from shared.staff import StaffError, add_user, deactivate, ensure_admin, reset_password
 from shared.web import runtime
 
 cli = FlaskGroup(create_app=create_app, help="KPU walk-in helpdesk.")
@@ -55,10 +58,31 @@ def serve(host: str, port: int, threads: int, streams: int, workers: int) -> Non
         raise click.ClickException(refused)
     if migrate.current(runtime().engine) is None:
         raise click.ClickException("the database is empty: run `helpdesk db upgrade` and `helpdesk seed` first")
+    _announce_phones_address(app, host, port)
     if workers == 1:
         run_server(app, host, port, threads, streams)
     else:
         run_workers(partial(create_app, instance_path=app.instance_path), app, host, port, threads, streams, workers)
+
+
+def _announce_phones_address(app: Flask, host: str, port: int) -> None:
+    """Put the address phones will open into ticket QR codes, say it, and warn loudly when no phone can open it."""
+    configured = app.config["PUBLIC_URL"] if app.config["PUBLIC_URL_CONFIGURED"] else ""
+    address = phones_address(configured, host, port, lan_ip)
+    app.config["PUBLIC_URL"] = os.environ["HELPDESK_PUBLIC_URL"] = address  # the environment: for --workers too
+    runtime().queue = dataclasses.replace(runtime().queue, public_url=address)
+    click.echo(
+        f"Helpdesk: visitors' phones open {address}/t/... (the QR codes on tickets); the TV opens {address}/display"
+    )
+    if unreachable_by_phones(address):
+        click.secho(
+            f"\nWARNING: {address} is this computer's own loopback address: no phone can open the QR codes on\n"
+            "tickets. Serve on the network with `helpdesk serve --host 0.0.0.0` (`make run HOST=0.0.0.0`), or set\n"
+            "HELPDESK_PUBLIC_URL to the address phones reach this server at.\n",
+            fg="red",
+            bold=True,
+            err=True,
+        )
 
 
 @cli.group()
@@ -87,7 +111,8 @@ def seed() -> None:
         click.echo(
             "\nAn administrator account was created. Sign in at /login with\n"
             f"  username: admin\n  password: {password}\n"
-            'and add officers with `helpdesk officer add USERNAME --name "..." --role officer`.'
+            "This password works once: the first sign-in asks for a password of your own.\n"
+            'Add officers with `helpdesk officer add USERNAME --name "..." --role officer`.'
         )
 
 
@@ -104,16 +129,47 @@ def officer() -> None:
 @with_appcontext
 def officer_add(username: str, name: str, role: str, password_stdin: bool) -> None:
     """Create a staff account."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with runtime().sessions() as session:
         try:
             user = add_user(session, username, name, Role(role), password, datetime.now(UTC))
         except StaffError as error:
             raise click.ClickException(str(error)) from error
     click.echo(f"account {user.username} ({Role(role).label}) created")
+
+
+@officer.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+@with_appcontext
+def officer_passwd(username: str, password_stdin: bool) -> None:
+    """Set a new password for an account (one who forgot theirs); they must change it at their next sign-in."""
+    password = _read_password(password_stdin)
+    with runtime().sessions() as session:
+        try:
+            user = reset_password(session, username, password)
+        except StaffError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"password of {user.username} set; they choose their own at the next sign-in, and are signed out now")
+
+
+@officer.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def officer_deactivate(username: str) -> None:
+    """Close an account: it can no longer sign in and is signed out everywhere; its work stays on record."""
+    with runtime().sessions() as session:
+        try:
+            user = deactivate(session, username, datetime.now(UTC))
+        except StaffError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"account {user.username} deactivated")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @cli.group()

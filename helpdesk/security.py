@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from helpdesk.assets import is_asset_endpoint
+
 # Only the helpdesk's own files run or style a page: no inline script, inline style or eval (page.html turns
 # off htmx's inline indicator style and its eval). Images and media may also come from data: and blob: URLs,
 # which never run code: the signature pad redraws a kept signature from a PNG data: URL and the review screen
@@ -52,12 +54,7 @@ def init_app(app: Flask) -> None:
 def _add_headers(response: Response) -> Response:
     response.headers.update(HEADERS)
     # Pages, fragments and streams may show names and phone numbers: no browser or proxy keeps a copy.
-    # Stylesheets, scripts and fonts hold nothing personal and keep their caching.
-    if not _is_static_file():
+    # Stylesheets, scripts and fonts hold nothing personal and keep the caching helpdesk.assets gives them.
+    if not is_asset_endpoint(request.endpoint):
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _is_static_file() -> bool:
-    endpoint = request.endpoint or ""
-    return endpoint == "assets.vendor" or endpoint.endswith(".static")

@@ -10,7 +10,7 @@ from shared.board import display
 from shared.dates import clock_time, long_date
 from shared.events import Event
 from shared.live import ROOM, Frames, live_stream, shared
-from shared.web import db, event_stream, runtime
+from shared.web import db, event_stream, language, runtime
 
 bp = Blueprint(
     "display", __name__, template_folder="templates", static_folder="static", static_url_path="/display/static"
@@ -26,8 +26,8 @@ def index() -> str:
     return render_template(
         "display/display.html",
         board=display(db(), runtime().queue.today(moment)),
-        date=long_date(moment, zone),
-        clock=clock_time(moment, zone),
+        date=long_date(moment, zone, language()),
+        clock=clock_time(moment, zone, language()),
         server_ms=int(moment.timestamp() * 1000),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -78,3 +79,18 @@ class CheckinForm:
             self.values["consent"] = ""  # useless now: the visitor starts again from the notice
             self.data = None
         return self.data is not None
+
+    def recheck(self, names: Collection[str]) -> None:
+        """Check again the fields whose messages were still showing, and keep only their messages.
+
+        The page drops a field's message as soon as the visitor changes that field; what is left is shown again, in
+        the language now chosen, when the form comes back (after a change of language). Nothing else is refused
+        before the next submit, and every value is kept but those a message says must be entered again.
+        """
+        if not names:
+            return
+        kept = dict(self.values)
+        self.validate()
+        self.errors = {name: message for name, message in self.errors.items() if name in names}
+        self.values = {name: self.values[name] if name in self.errors else value for name, value in kept.items()}
+        self.data = None

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -17,13 +16,13 @@ from werkzeug.wrappers import Response
 
 from kiosk.forms import FIELDS, CheckinForm
 from kiosk.live import status_stream
-from shared.checkin import check_in
-from shared.consent import NOTICE_VERSION, RETENTION_YEARS, consent_token
-from shared.i18n import LANGUAGES
+from shared.checkin import check_in, existing_ticket
+from shared.consent import CONSENT_MAX_CHARS, NOTICE_VERSION, RETENTION_YEARS, consent_token
+from shared.i18n import N_
 from shared.phone import display_phone
 from shared.print_status import TicketPrintStatus, ticket_print_status
 from shared.visit_status import public_status
-from shared.web import db, event_stream, runtime, wants_fragment
+from shared.web import db, event_stream, runtime, use_language, wants_fragment
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static", static_url_path="/kiosk/static")
 
@@ -32,8 +31,8 @@ bp.add_app_template_filter(display_phone, "phone")
 
 
 def screen(name: str, status: int = 200, **context: object) -> tuple[str, int]:
-    """A kiosk step: the fragment for htmx, the whole page for a plain request."""
-    template = f"kiosk/_{name}.html" if wants_fragment() else "kiosk/kiosk.html"
+    """A kiosk step: the fragment for htmx (with the page's header in its language), the whole page otherwise."""
+    template = "kiosk/_screen.html" if wants_fragment() else "kiosk/kiosk.html"
     return render_template(template, screen=name, **context), status
 
 
@@ -65,8 +64,10 @@ def consent() -> tuple[str, int]:
 
 @bp.post("/kiosk/form")
 def edit() -> tuple[str, int]:
-    """Back from the confirmation to the form, keeping what was entered."""
-    return screen("form", form=CheckinForm.from_request(db()))
+    """The form again, keeping what was entered: back from the confirmation, or in another language."""
+    form = CheckinForm.from_request(db())
+    form.recheck(request.form.getlist("recheck"))
+    return screen("form", form=form)
 
 
 @bp.post("/kiosk/review")
@@ -87,7 +88,26 @@ def checkin() -> tuple[str, int]:
     assert form.data and form.consent
     ticket = check_in(db(), form.data, form.consent, runtime().queue, runtime().now())
     return screen(
-        "ticket", ticket=ticket, print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False)
+        "ticket",
+        ticket=ticket,
+        print_status=TicketPrintStatus(ticket.print_job_id, printed=False, delayed=False),
+        consent=form.values["consent"],
+    )
+
+
+@bp.post("/kiosk/ticket")
+def ticket() -> tuple[str, int]:
+    """The ticket just issued, shown again in the language the visitor now chose."""
+    proof = request.form.get("consent", "")
+    issued = existing_ticket(db(), proof, runtime().queue) if 0 < len(proof) <= CONSENT_MAX_CHARS else None
+    if issued is None:
+        return screen("welcome")
+    printing = ticket_print_status(db(), issued.print_job_id)
+    return screen(
+        "ticket",
+        ticket=issued,
+        print_status=printing or TicketPrintStatus(issued.print_job_id, printed=False, delayed=False),
+        consent=proof,
     )
 
 
@@ -95,10 +115,9 @@ def checkin() -> tuple[str, int]:
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     """A post far bigger than the kiosk ever sends: explain it on the form rather than show an error page."""
     # The body, and the language chosen in it, cannot be read: only the address may name the language.
-    asked = request.args.get("lang", "")
-    g.lang = asked if asked in LANGUAGES else "id"
+    use_language(request.args.get("lang", ""))
     form = CheckinForm(
-        dict.fromkeys(FIELDS, ""), db(), errors={"consent": "Isian yang dikirim terlalu besar. Silakan mulai lagi."}
+        dict.fromkeys(FIELDS, ""), db(), errors={"consent": N_("Isian yang dikirim terlalu besar. Silakan mulai lagi.")}
     )
     return screen("form", 413, form=form)
 
@@ -114,7 +133,7 @@ def print_status(job_id: int) -> str:
 def status(token: str) -> str:
     """The visitor's live ticket page behind the QR code."""
     state = public_status(db(), token) or abort(404)
-    g.lang = state.language
+    use_language(state.language)
     return render_template("kiosk/status.html", state=state, token=token)
 
 
@@ -122,7 +141,7 @@ def status(token: str) -> str:
 def status_events(token: str) -> Response:
     """Server-sent events with the ticket's state, sent on connect and after every queue change."""
     state = public_status(db(), token) or abort(404)
-    g.lang = state.language
+    use_language(state.language)
     return event_stream(status_stream(token))
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,26 +17,56 @@ from PIL import Image
 
 from printers.canvas import Canvas
 from shared.dates import clock_time, long_date
-from shared.qr import qr_image
+from shared.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Nn_, translate, translate_plural
+from shared.qr import qr_image, qr_matrix
 
 Align = Literal["left", "center", "right"]
 CELL_WIDTH = 12  # dots per character in the printer's font A
-SUBTITLE = "Helpdesk Pendaftaran dan Verifikasi Partai Politik"
+# Blank characters kept left and right of everything printed: 3 mm, so nothing runs to the paper's edge.
+MARGIN = 2
+NBSP = "\u00a0"  # a space the wrapping never breaks at: "3 orang", "25 menit" stay on one line
+# Where a paragraph too long for one line breaks first: after a sentence ("Anda berikutnya. | Silakan ...").
+SENTENCE_END = re.compile(r"(?<=[a-z][.!?]) +(?=[A-Z])")
+TEST_PAGE_LANGUAGE = "id"  # the printer test page is for staff; tickets are printed in the visitor's language
+
+SUBTITLE = N_("Helpdesk Pendaftaran dan Verifikasi Partai Politik")
+YOUR_NUMBER = N_("Nomor antrean Anda")
+PRIORITY = N_("Layanan prioritas")
+TOPIC = N_("Topik")
+PARTY = N_("Partai")
+WAITING = N_("Menunggu sebelum Anda")
+PEOPLE = Nn_("%(num)d orang", "%(num)d orang")
+ABOUT_MINUTES = Nn_("perkiraan %(num)d menit", "perkiraan %(num)d menit")  # the kiosk's ticket screen says so too
+YOU_ARE_NEXT = N_("Anda berikutnya. Silakan tunggu dipanggil.")
+SCAN = N_("Pindai kode QR ini dengan HP Anda untuk melihat status antrean.")
+KEEP = N_("Simpan tiket ini dan tunggu nomor Anda dipanggil.")
 
 
 @dataclass(frozen=True)
 class Text:
-    """A paragraph; it is word-wrapped to the paper before either renderer sees it."""
+    """A paragraph, wrapped inside the margins before either renderer sees it.
 
-    text: str
+    Given as phrases, it prints them on one line joined by `joiner` where they fit, else each on lines of its own.
+    """
+
+    text: str | tuple[str, ...]
     align: Align = "left"
     bold: bool = False
     size: int = 1  # character width and height multiplier, 1-8
+    invert: bool = False  # white on black
+    joiner: str = " "
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Labelled values: the labels padded to one width, each value wrapped in the column to their right."""
+
+    rows: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class QR:
-    """A QR code, centred; module is the size of one square in dots."""
+    """A QR code, centred; module is the size of one square in dots, made smaller if the code would not fit."""
 
     data: str
     module: int = 8
@@ -43,7 +74,7 @@ class QR:
 
 @dataclass(frozen=True)
 class Rule:
-    """A dashed line across the paper."""
+    """A dashed line between the margins."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +84,7 @@ class Feed:
     lines: int = 1
 
 
-Block = Text | QR | Rule | Feed
+Block = Text | Fields | QR | Rule | Feed
 
 
 @dataclass(frozen=True)
@@ -61,6 +92,17 @@ class Document:
     """A printout: blocks from top to bottom, then a cut."""
 
     blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line of text, margins included: both renderers print exactly these."""
+
+    text: str
+    align: Align = "left"
+    bold: bool = False
+    size: int = 1
+    invert: bool = False
 
 
 class EscposSink(Protocol):
@@ -74,39 +116,124 @@ class EscposSink(Protocol):
     def cut(self, mode: str = "FULL", feed: bool = True) -> None: ...
 
 
-def wrap(text: Text, width_dots: int) -> list[str]:
-    """Split a paragraph into the lines the printer will print."""
-    columns = max(1, width_dots // (CELL_WIDTH * text.size))
-    return textwrap.wrap(text.text, columns, break_long_words=True) or [""]
+def columns(width_dots: int) -> int:
+    """Characters of font A that fit between the margins (44 on 80 mm paper, 28 on 58 mm)."""
+    return max(1, width_dots // CELL_WIDTH - 2 * MARGIN)
+
+
+def lines(block: Text | Fields | Rule | Feed, width_dots: int) -> list[Line]:
+    """The lines a block prints on paper width_dots wide."""
+    if isinstance(block, Text):
+        return _text_lines(block, columns(width_dots))
+    if isinstance(block, Fields):
+        return _field_lines(block, columns(width_dots))
+    if isinstance(block, Rule):
+        return [Line(" " * MARGIN + "-" * columns(width_dots))]
+    return [Line("")] * block.lines
+
+
+def _text_lines(block: Text, width: int) -> list[Line]:
+    # White on black gets a space each side, so the black band reaches past the first and last letter.
+    pad = " " if block.invert else ""
+    phrases = (block.text,) if isinstance(block.text, str) else block.text
+    # Big text too wide for the paper (a long ticket number on 58 mm) is printed smaller rather than broken up.
+    longest = max((len(word) for phrase in phrases for word in phrase.split(" ")), default=0)
+    size = block.size
+    while size > 1 and longest > width // size - 2 * len(pad):
+        size -= 1
+    fitted = _fill(phrases, block.joiner, max(1, width // size - 2 * len(pad)), balanced=block.align == "center")
+    before, after = {"left": (" " * MARGIN, ""), "center": ("", ""), "right": ("", " " * MARGIN)}[block.align]
+    return [Line(f"{before}{pad}{text}{pad}{after}", block.align, block.bold, size, block.invert) for text in fitted]
+
+
+def _field_lines(block: Fields, width: int) -> list[Line]:
+    label_width = max((len(label) for label, _ in block.rows), default=0)
+    result = []
+    for label, value in block.rows:
+        head = " " * MARGIN + f"{label:<{label_width}} : "
+        first, *rest = _fill((value,), " ", max(1, width + MARGIN - len(head)), balanced=True)
+        result.append(Line(head + first))
+        result += [Line(" " * len(head) + more) for more in rest]
+    return result
+
+
+def _fill(phrases: tuple[str, ...], joiner: str, width: int, balanced: bool) -> list[str]:
+    """Lines of at most width characters; a phrase, or a sentence, goes on the line before only if all of it fits."""
+    filled: list[str] = []
+    for phrase in phrases:
+        for index, part in enumerate(SENTENCE_END.split(phrase)):
+            glue = " " if index else joiner
+            if filled and len(filled[-1]) + len(glue) + len(part) <= width:
+                filled[-1] += glue + part
+            else:
+                filled += _words(part, width, balanced)
+    return [line.replace(NBSP, " ") for line in filled] or [""]
+
+
+def _words(text: str, width: int, balanced: bool) -> list[str]:
+    """Word-wrapped lines; balanced evens them out over the same number of lines, so no word is left alone."""
+    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    words = [word for word in text.split(" ") if word]
+    if not balanced or len(wrapped) < 2 or max(map(len, words)) > width:
+        return wrapped
+
+    @cache
+    def even(start: int, count: int) -> tuple[int, tuple[str, ...]] | None:
+        """The least sum of squared gaps setting words[start:] on exactly count lines, and those lines."""
+        if start == len(words) or count == 0:
+            return (0, ()) if start == len(words) and count == 0 else None
+        options = []
+        for end in range(start + 1, len(words) + 1):
+            line = " ".join(words[start:end])
+            if len(line) > width:
+                break
+            if (rest := even(end, count - 1)) is not None:
+                options.append(((width - len(line)) ** 2 + rest[0], (line, *rest[1])))
+        return min(options, default=None)
+
+    best = even(0, len(wrapped))
+    return list(best[1]) if best else wrapped
+
+
+def keep_together(text: str) -> str:
+    """Text that is never broken across lines, such as a number and its unit."""
+    return text.replace(" ", NBSP)
+
+
+def qr_module(block: QR, width_dots: int) -> int:
+    """Dots per square: the block's own, or fewer so the code and its quiet zone fit between the margins."""
+    squares = len(qr_matrix(block.data)) + 2
+    return max(1, min(block.module, (width_dots - 2 * MARGIN * CELL_WIDTH) // squares))
 
 
 def write_escpos(document: Document, printer: EscposSink, width_dots: int, native_qr: bool = False) -> None:
     """Write a document to a python-escpos printer object."""
+    style: tuple[Align, bool, int, bool] | None = None
     for block in document.blocks:
-        if isinstance(block, Text):
-            printer.set(
-                align=block.align,
-                bold=block.bold,
-                width=block.size,
-                height=block.size,
-                custom_size=block.size > 1,
-                normal_textsize=block.size == 1,
-            )
-            for line in wrap(block, width_dots):
-                printer.textln(line)
-        elif isinstance(block, QR):
-            printer.set(align="center", normal_textsize=True, bold=False)
+        if isinstance(block, QR):
+            style = None
+            printer.set(align="center", normal_textsize=True, bold=False, invert=False)
+            module = qr_module(block, width_dots)
             if native_qr:
-                printer.qr(block.data, size=block.module, native=True, ec=QR_ECLEVEL_M)
+                printer.qr(block.data, size=module, native=True, ec=QR_ECLEVEL_M)
             else:
-                printer.image(qr_image(block.data, block.module), center=True)
+                printer.image(qr_image(block.data, module), center=True)
             printer.ln()
-        elif isinstance(block, Rule):
-            printer.set(align="left", normal_textsize=True, bold=False)
-            printer.textln("-" * (width_dots // CELL_WIDTH))
-        else:
-            printer.ln(block.lines)
-    printer.set(align="left", normal_textsize=True, bold=False)
+            continue
+        for line in lines(block, width_dots):
+            if style != (line.align, line.bold, line.size, line.invert):
+                style = (line.align, line.bold, line.size, line.invert)
+                printer.set(
+                    align=line.align,
+                    bold=line.bold,
+                    width=line.size,
+                    height=line.size,
+                    custom_size=line.size > 1,
+                    normal_textsize=line.size == 1,
+                    invert=line.invert,
+                )
+            printer.textln(line.text)
+    printer.set(align="left", normal_textsize=True, bold=False, invert=False)
     printer.cut()
 
 
@@ -137,51 +264,62 @@ def to_png(document: Document, width_dots: int) -> Image.Image:
     """A picture of the printout, for the on-screen preview and the virtual printer."""
     canvas = Canvas(width_dots)
     for block in document.blocks:
-        if isinstance(block, Text):
-            for line in wrap(block, width_dots):
-                canvas.text_line(line, align=block.align, bold=block.bold, width=block.size, height=block.size)
-        elif isinstance(block, QR):
-            canvas.image(qr_image(block.data, block.module), align="center")
+        if isinstance(block, QR):
+            canvas.image(qr_image(block.data, qr_module(block, width_dots)), align="center")
             canvas.text_line("")
-        elif isinstance(block, Rule):
-            canvas.text_line("-" * (width_dots // CELL_WIDTH))
-        else:
-            for _ in range(block.lines):
-                canvas.text_line("")
+            continue
+        for line in lines(block, width_dots):
+            canvas.text_line(
+                line.text, align=line.align, bold=line.bold, width=line.size, height=line.size, invert=line.invert
+            )
     canvas.cut()
     return canvas.result()
 
 
 def ticket(payload: dict[str, Any]) -> Document:
-    """The queue ticket, from the snapshot taken at check-in."""
+    """The queue ticket, from the snapshot taken at check-in, in the language the visitor used the kiosk in."""
+    lang = payload.get("language", SOURCE_LANGUAGE)  # jobs queued before tickets had a language are Indonesian
+    lang = lang if lang in LANGUAGES else SOURCE_LANGUAGE
     zone = ZoneInfo(payload["timezone"])
     issued = datetime.fromisoformat(payload["issued_at"])
-    ahead = payload["ahead"]
-    waiting = f"Menunggu sebelum Anda: {ahead} orang" + (f" (+/- {payload['wait_minutes']} menit)" if ahead else "")
+    fields = [(translate(TOPIC, lang), payload["topic"])]
+    if payload["party"]:
+        fields.append((translate(PARTY, lang), payload["party"]))
     blocks: list[Block] = [
         Text(payload["office"].upper(), align="center", bold=True),
-        Text(SUBTITLE, align="center"),
+        Text(translate(SUBTITLE, lang), align="center"),
         Rule(),
-        Text("NOMOR ANTREAN", align="center"),
+        Text(translate(YOUR_NUMBER, lang), align="center"),
         Text(payload["number"], align="center", bold=True, size=4),
     ]
     if payload["priority"]:
-        blocks.append(Text("** LAYANAN PRIORITAS **", align="center", bold=True))
+        blocks.append(Text(translate(PRIORITY, lang).upper(), align="center", bold=True, invert=True))
     blocks += [
-        Text(f"{long_date(issued, zone)}, {clock_time(issued, zone)}", align="center"),
+        Text((long_date(issued, zone, lang), clock_time(issued, zone, lang)), align="center", joiner=", "),
         Rule(),
-        Text(f"Topik : {payload['topic']}"),
-    ]
-    if payload["party"]:
-        blocks.append(Text(f"Partai: {payload['party']}"))
-    blocks += [
-        Text(waiting),
+        Fields(tuple(fields)),
+        Rule(),
+        *_waiting(payload["ahead"], payload["wait_minutes"], lang),
+        Feed(1),  # the code's one-square border alone is too thin a quiet zone for some phone cameras
         QR(payload["url"]),
-        Text("Pindai kode QR untuk melihat status antrean di HP Anda.", align="center"),
-        Text("Simpan tiket ini dan tunggu nomor Anda dipanggil.", align="center"),
+        Text(translate(SCAN, lang), align="center"),
+        Feed(1),
+        Text(translate(KEEP, lang), align="center"),
         Feed(1),
     ]
     return Document(tuple(blocks))
+
+
+def _waiting(ahead: int, minutes: int, lang: str) -> list[Block]:
+    """The kiosk's ticket screen in print: who waits before the visitor and for about how long."""
+    if not ahead:
+        return [Text(translate(YOU_ARE_NEXT, lang), align="center", bold=True)]
+    people = translate_plural(PEOPLE, ahead, lang) % {"num": ahead}
+    about = translate_plural(ABOUT_MINUTES, minutes, lang) % {"num": minutes}
+    return [
+        Text((f"{translate(WAITING, lang)}:", keep_together(people)), align="center", bold=True),
+        Text(keep_together(about), align="center"),
+    ]
 
 
 def test_page(office: str, printer: str, public_url: str, now: datetime, zone_name: str) -> Document:
@@ -193,7 +331,7 @@ def test_page(office: str, printer: str, public_url: str, now: datetime, zone_na
             Text("Halaman uji printer", align="center"),
             Rule(),
             Text(f"Printer: {printer}"),
-            Text(f"{long_date(now, zone)}, {clock_time(now, zone)}"),
+            Text((long_date(now, zone, TEST_PAGE_LANGUAGE), clock_time(now, zone, TEST_PAGE_LANGUAGE)), joiner=", "),
             Text("Kiri"),
             Text("Tengah", align="center"),
             Text("Kanan", align="right"),

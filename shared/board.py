@@ -54,21 +54,33 @@ class DeskRow:
 
 
 @dataclass(frozen=True)
+class NoShowRow:
+    """A visitor marked absent today, whom any officer may call again if they come back."""
+
+    visit_id: int
+    number: str
+    desk: str | None
+    minutes_ago: int
+
+
+@dataclass(frozen=True)
 class Board:
     """The officers' view of today's queue."""
 
     waiting: list[WaitingRow]
     desks: list[DeskRow]
+    no_shows: list[NoShowRow]  # the latest first
     counts: dict[str, int]
 
 
 @dataclass(frozen=True)
 class Call:
-    """A call shown on the waiting-room display."""
+    """A call shown on the waiting-room display; absent when the visitor did not come to the desk."""
 
     number: str
     desk: str
     called_at: datetime
+    absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,12 @@ class Display:
     waiting: int
 
 
-def board(session: Session, day: date, now: datetime) -> Board:
-    """Today's queue for the dashboard."""
+def board(session: Session, day: date, now: datetime, lang: str) -> Board:
+    """Today's queue for the dashboard, with topics and parties named in the given language."""
     office_id = default_office(session).id
     visits = session.scalars(
         select(Visit)
-        .options(joinedload(Visit.topic), joinedload(Visit.party), joinedload(Visit.officer))
+        .options(joinedload(Visit.topic), joinedload(Visit.party), joinedload(Visit.officer), joinedload(Visit.desk))
         .where(Visit.office_id == office_id, Visit.service_day == day)
         .order_by(Visit.id)
     ).all()
@@ -93,13 +105,24 @@ def board(session: Session, day: date, now: datetime) -> Board:
         WaitingRow(
             v.id,
             v.number,
-            v.topic.name_id,
-            v.party.label if v.party else None,
+            v.topic.name(lang),
+            v.party.label(lang) if v.party else None,
             v.priority,
             max(0, int((now - v.checked_in_at).total_seconds() // 60)),
         )
         for v in visits
         if v.status == VisitStatus.WAITING
+    ]
+    absent = [v for v in visits if v.status == VisitStatus.NO_SHOW]
+    absent.sort(key=lambda v: (v.finished_at or now, v.id), reverse=True)
+    no_shows = [
+        NoShowRow(
+            v.id,
+            v.number,
+            v.desk.name if v.desk else None,
+            max(0, int((now - (v.finished_at or now)).total_seconds() // 60)),
+        )
+        for v in absent
     ]
     at_desk = {v.desk_id: v for v in visits if v.status in AT_DESK}
     desks = [_desk_row(desk, at_desk.get(desk.id)) for desk in active_desks(session)]
@@ -111,7 +134,7 @@ def board(session: Session, day: date, now: datetime) -> Board:
         "done": statuses[VisitStatus.DONE],
         "no_show": statuses[VisitStatus.NO_SHOW],
     }
-    return Board(waiting, desks, counts)
+    return Board(waiting, desks, no_shows, counts)
 
 
 def visit_at_desk(session: Session, desk_id: int) -> Visit | None:
@@ -129,20 +152,24 @@ def _desk_row(desk: Desk, visit: Visit | None) -> DeskRow:
 
 
 def display(session: Session, day: date) -> Display:
-    """Today's calls for the waiting-room display; ticket numbers and desks only."""
+    """Today's calls for the waiting-room display: ticket numbers and desks only, and which calls went unanswered."""
     office_id = default_office(session).id
     today = (Visit.office_id == office_id) & (Visit.service_day == day)
     calls = (
-        select(Visit.prefix, Visit.seq, Desk.name, Visit.called_at)
+        select(Visit.prefix, Visit.seq, Desk.name, Visit.called_at, Visit.status)
         .join(Desk, Visit.desk_id == Desk.id)
         .where(today, Visit.called_at.is_not(None))
     )
     recent = session.execute(calls.order_by(Visit.called_at.desc(), Visit.id.desc()).limit(RECENT_CALLS)).all()
     at_desks = session.execute(calls.where(Visit.status.in_(AT_DESK)).order_by(Visit.called_at)).all()
-    current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in at_desks if at}
+    current = {desk: Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at, _ in at_desks if at}
     waiting = session.scalar(select(func.count()).select_from(Visit).where(today, Visit.status == VisitStatus.WAITING))
     return Display(
         [(desk.name, current.get(desk.name)) for desk in active_desks(session)],
-        [Call(ticket_number(prefix, seq), desk, at) for prefix, seq, desk, at in recent if at],
+        [
+            Call(ticket_number(prefix, seq), desk, at, status == VisitStatus.NO_SHOW)
+            for prefix, seq, desk, at, status in recent
+            if at
+        ],
         waiting or 0,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shared.checkin import default_office
 from shared.db import queue_event, write
 from shared.events import Event
-from shared.i18n import Refusal
+from shared.i18n import N_, Refusal
 from shared.models import Desk, Office, Role, User, Visit, VisitStatus
 from shared.settings import QueueSettings
 from shared.staff import QUEUE_ROLES
@@ -137,6 +137,37 @@ def mark_no_show(session: Session, visit_id: int, actor: Actor, now: datetime) -
     return visit
 
 
+def undo_no_show(session: Session, visit_id: int, actor: Actor) -> Visit:
+    """Take back an "absent" marked by mistake: the visitor is called at the same desk again, as before.
+
+    Only the officers at that desk or a supervisor may, only while the visitor is still marked absent, and
+    only while that desk has not called anyone else since (a desk holds one visitor at a time).
+    """
+    with write(session):
+        _hold_calls(session)  # no call to the desk slips in between the check that it is free and the undo
+        visit = _locked(session, visit_id, (N,))
+        desk = visit.desk
+        if desk is None or not desk.active:
+            raise QueueError("Meja tidak ditemukan.")
+        if desk.id != actor.desk_id and actor.role not in SUPERVISING_ROLES:
+            raise QueueError(
+                "Tiket {number} ditandai tidak hadir di {desk}. Hanya petugas di meja itu atau supervisor yang dapat membatalkannya.",
+                number=visit.number,
+                desk=desk.name,
+            )
+        occupant = session.scalar(select(Visit).where(Visit.desk_id == desk.id, Visit.status.in_((C, S))))
+        if occupant is not None:
+            raise QueueError(
+                "{desk} sudah memanggil tiket {other}. Panggil {number} lagi dari daftar tidak hadir setelah meja kosong.",
+                desk=desk.name,
+                other=occupant.number,
+                number=visit.number,
+            )
+        visit.status, visit.finished_at = C, None
+        _publish(session, visit, "visit.no_show_undone")
+    return visit
+
+
 def return_to_queue(session: Session, visit_id: int, actor: Actor) -> Visit:
     """Put a visitor back in the queue at their original place; the call no longer counts."""
     with write(session):
@@ -228,9 +259,9 @@ def _publish(session: Session, visit: Visit, name: str) -> None:
 
 
 STATUS_TEXT = {
-    W: "sedang menunggu",
-    C: "sudah dipanggil",
-    S: "sedang dilayani",
-    D: "sudah selesai dilayani",
-    N: "ditandai tidak hadir",
+    W: N_("sedang menunggu"),
+    C: N_("sudah dipanggil"),
+    S: N_("sedang dilayani"),
+    D: N_("sudah selesai dilayani"),
+    N: N_("ditandai tidak hadir"),
 }

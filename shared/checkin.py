@@ -157,8 +157,9 @@ def ticket_payload(visit: Visit, office: Office, settings: QueueSettings, ahead:
         "number": visit.number,
         "issued_at": visit.checked_in_at.isoformat(),
         "timezone": settings.timezone.key,
-        "topic": visit.topic.name_id,
-        "party": visit.party.label if visit.party else None,
+        "language": visit.language,  # the ticket's wording and date are written in it when it is printed
+        "topic": visit.topic.name(visit.language),
+        "party": visit.party.label(visit.language) if visit.party else None,
         "priority": visit.priority,
         "ahead": ahead,
         "wait_minutes": estimated_wait_minutes(settings, ahead),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from shared.i18n import N_
 from shared.models import VisitorType
 from shared.phone import normalise_phone
 
@@ -27,15 +28,15 @@ _NAME_CHARS = re.compile(r"[^\W\d_]|[ .,'\-]")
 _ID = re.compile(r"[0-9]{1,9}")  # int() would also take " 1 ", "+5", "1_0" and "٥"
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-NAME_TOO_LONG = f"Nama terlalu panjang (paling banyak {NAME_MAX} huruf)."
-PHONE_INVALID = "Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890."
-PICK_TYPE = "Pilih jenis pengunjung."
-PICK_PARTY = "Pilih partai politik Anda."
-PICK_TOPIC = "Pilih topik konsultasi."
-PRIORITY_INVALID = "Pilihan layanan prioritas tidak terbaca. Silakan pilih ulang."
-LANG_INVALID = "Pilihan bahasa tidak terbaca. Silakan mulai lagi."
-SIGNATURE_UNREADABLE = "Tanda tangan tidak terbaca. Silakan tanda tangan ulang."
-SIGNATURE_TOO_BIG = "Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang."
+NAME_TOO_LONG = N_("Nama terlalu panjang (paling banyak 100 huruf).")  # NAME_MAX, written out: msgids are literals
+PHONE_INVALID = N_("Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.")
+PICK_TYPE = N_("Pilih jenis pengunjung.")
+PICK_PARTY = N_("Pilih partai politik Anda.")
+PICK_TOPIC = N_("Pilih topik konsultasi.")
+PRIORITY_INVALID = N_("Pilihan layanan prioritas tidak terbaca. Silakan pilih ulang.")
+LANG_INVALID = N_("Pilihan bahasa tidak terbaca. Silakan mulai lagi.")
+SIGNATURE_UNREADABLE = N_("Tanda tangan tidak terbaca. Silakan tanda tangan ulang.")
+SIGNATURE_TOO_BIG = N_("Tanda tangan terlalu besar. Silakan hapus dan tanda tangan ulang.")
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,11 @@ class _Limit:
 # control, format or unassigned characters (Unicode category C): such values are refused before they are parsed.
 FIELD_LIMITS: dict[str, _Limit] = {
     "name": _Limit(
-        NAME_MAX * 4, NAME_TOO_LONG, "Nama berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."
+        NAME_MAX * 4, NAME_TOO_LONG, N_("Nama berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang.")
     ),
-    "phone": _Limit(40, PHONE_INVALID, "Nomor HP berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang."),
+    "phone": _Limit(
+        40, PHONE_INVALID, N_("Nomor HP berisi karakter tersembunyi atau kode kontrol. Silakan ketik ulang.")
+    ),
     "visitor_type": _Limit(40, PICK_TYPE, PICK_TYPE),
     "party_id": _Limit(40, PICK_PARTY, PICK_PARTY),
     "topic_id": _Limit(40, PICK_TOPIC, PICK_TOPIC),
@@ -106,7 +109,7 @@ def parse_checkin(
     name = _clean_name(raw["name"], errors)
     phone = normalise_phone(raw["phone"])
     if not raw["phone"].strip():
-        errors["phone"] = "Nomor HP wajib diisi."
+        errors["phone"] = N_("Nomor HP wajib diisi.")
     elif phone is None:
         errors["phone"] = PHONE_INVALID
     visitor_type = _choice(raw["visitor_type"], errors)
@@ -143,13 +146,13 @@ def _has_hidden_characters(text: str) -> bool:
 def _clean_name(raw: str, errors: dict[str, str]) -> str:
     name = " ".join(unicodedata.normalize("NFC", raw).split())
     if not name:
-        errors["name"] = "Nama wajib diisi."
+        errors["name"] = N_("Nama wajib diisi.")
     elif len(name) > NAME_MAX:
         errors["name"] = NAME_TOO_LONG
     elif _MARKUP.search(name):
-        errors["name"] = "Nama tidak boleh berisi kode atau tanda < > { }."
+        errors["name"] = N_("Nama tidak boleh berisi kode atau tanda < > { }.")
     elif not all(_NAME_CHARS.fullmatch(c) for c in name) or sum(c.isalpha() for c in name) < 2:
-        errors["name"] = "Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung."
+        errors["name"] = N_("Nama hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung.")
     return name
 
 
@@ -180,7 +183,7 @@ def _int_in(raw: str, allowed: set[int]) -> int | None:
 def _signature(raw: str, errors: dict[str, str]) -> bytes | None:
     """Decode a data:image/png;base64 URL and check it is a real, reasonably sized PNG with ink."""
     if not raw:
-        errors["signature"] = "Tanda tangan wajib diisi."
+        errors["signature"] = N_("Tanda tangan wajib diisi.")
         return None
     try:
         png = _signature_png(raw)
@@ -204,7 +207,7 @@ def _signature_png(raw: str) -> bytes:
         raise _Refused(SIGNATURE_UNREADABLE)
     ink, clean = _ink_and_clean_copy(png)
     if ink < SIGNATURE_MIN_INK:
-        raise _Refused("Tanda tangan masih kosong. Silakan tanda tangan di kotak.")
+        raise _Refused(N_("Tanda tangan masih kosong. Silakan tanda tangan di kotak."))
     return clean
 
 

@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "PRINTER": "preview",
     "PRINTER_PROFILE": "TM-T20II",
     "PRINTER_NATIVE_QR": False,
-    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "PUBLIC_URL": "",  # empty: where `helpdesk serve` listens, on the machine's LAN address
     "SECRET_KEY": None,  # generated once and kept in the instance folder
     "TIMEZONE": "Asia/Makassar",
     "OFFICE_NAME": "KPU Kota Kupang",
@@ -83,7 +83,8 @@ def validate(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'helpdesk.sqlite3'}"
     _check_database_url(str(config["DATABASE_URL"]))
     _check_printer(str(config["PRINTER"]))
-    _check_public_url(str(config["PUBLIC_URL"]))
+    if config["PUBLIC_URL"]:
+        _check_public_url(str(config["PUBLIC_URL"]))
     config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
     try:
         ZoneInfo(str(config["TIMEZONE"]))

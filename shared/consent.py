@@ -9,6 +9,7 @@ from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSe
 from itsdangerous.encoding import base64_decode, base64_encode
 
 from shared.checkin import ConsentRecord
+from shared.i18n import N_
 
 # Bump whenever the notice text in kiosk/templates/kiosk/_notice_*.html changes: visits keep the version they accepted.
 NOTICE_VERSION = "2026-11-29"
@@ -17,7 +18,7 @@ CONSENT_MAX_AGE_SECONDS = 30 * 60
 CONSENT_MAX_CHARS = 255  # the length of consents.proof; issued tokens are about 110
 # payload.timestamp.signature in URL-safe base64, as itsdangerous writes it (a compressed payload starts with ".").
 _TOKEN = re.compile(r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_CONSENT_NEEDED = "Persetujuan Anda diperlukan sebelum mengisi data."
+_CONSENT_NEEDED = N_("Persetujuan Anda diperlukan sebelum mengisi data.")
 
 
 class ConsentError(ValueError):
@@ -47,7 +48,7 @@ def read_consent(secret: str, token: str) -> ConsentRecord:
     try:
         data = _serializer(secret).loads(token, max_age=CONSENT_MAX_AGE_SECONDS)
     except SignatureExpired:
-        raise ConsentError("Waktu persetujuan habis. Silakan mulai lagi.") from None
+        raise ConsentError(N_("Waktu persetujuan habis. Silakan mulai lagi.")) from None
     except BadSignature:
         raise ConsentError(_CONSENT_NEEDED) from None
     return ConsentRecord(notice_version=str(data["v"]), accepted_at=datetime.fromisoformat(data["at"]), proof=token)

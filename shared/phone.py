@@ -1,29 +1,42 @@
-"""Indonesian mobile numbers: accept how people write them, store E.164."""
+"""Indonesian mobile numbers: accept how people write them, store E.164, show the national format."""
 
 from __future__ import annotations
 
 import re
 
-# Mobile ranges start 81, 82, 83, 85, 87, 88 or 89; 84 and 86 are not in use for mobiles.
-_MOBILE = re.compile(r"8[1235789]\d{7,10}")
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+# Digits and the separators people write; phonenumbers would read letters as keypad digits ("0812-ABC").
+_WRITTEN = re.compile(r"\s*\+?[0-9\s\-.()/]+")
 _SEPARATORS = re.compile(r"[\s\-.()/]")
+# "+62 0812...": the trunk 0 belongs to the national form only; such a number is mistyped, not guessed at.
+_TRUNK_AFTER_COUNTRY_CODE = re.compile(r"\+?620")
+_MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def normalise_phone(text: str) -> str | None:
     """Return +628... for an Indonesian mobile number written 08.., 8.., 628.. or +628..; else None."""
-    compact = _SEPARATORS.sub("", text or "")
-    if compact.startswith("+62"):
-        national = compact[3:]
-    elif compact.startswith("62"):
-        national = compact[2:]
-    elif compact.startswith("0"):
-        national = compact[1:]
-    else:
-        national = compact
-    return f"+62{national}" if _MOBILE.fullmatch(national) else None
+    if not text or not _WRITTEN.fullmatch(text):
+        return None
+    compact = _SEPARATORS.sub("", text)
+    if _TRUNK_AFTER_COUNTRY_CODE.match(compact):
+        return None
+    # A leading 62 is the country code: read nationally, "62811..." would be a landline, never a mobile number.
+    written = "+" + compact if compact.startswith("62") else compact
+    try:
+        number = phonenumbers.parse(written, "ID")
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number_for_region(number, "ID") or phonenumbers.number_type(number) not in _MOBILE:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 def display_phone(e164: str) -> str:
-    """Format +6281234567890 as 0812-3456-7890 for staff screens."""
-    national = "0" + e164[3:]
-    return "-".join([national[:4], national[4:8], national[8:]]).rstrip("-")
+    """Format +6281234567890 as 0812-3456-7890 for staff screens; a number it cannot read is shown as stored."""
+    try:
+        number = phonenumbers.parse(e164, "ID")
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)

@@ -10,23 +10,23 @@ from sqlalchemy.orm import Session
 
 from shared.db import queue_event, write
 from shared.events import Event
-from shared.i18n import Refusal
+from shared.i18n import N_, Refusal
 from shared.models import PrinterState, PrintJob, PrintStatus, Visit
 
 UNPRINTED = (PrintStatus.PENDING, PrintStatus.PRINTING)
 STATE_ID = 1
 
-# What went wrong, by the code the print worker stores in PrintJob.last_error; English in shared.i18n.
+# What went wrong, by the code the print worker stores in PrintJob.last_error; translated where shown.
 PROBLEMS = {
-    "unreachable": "Printer tidak dapat dihubungi: periksa daya, kabel jaringan atau USB, dan alamat printer.",
-    "paper_out": "Kertas printer habis: pasang gulungan kertas baru.",
-    "offline": "Printer tidak siap: periksa tutup printer dan lampu kesalahan.",
-    "interrupted": "Printer memutus sambungan di tengah pencetakan.",
-    "stalled": "Printer berhenti menerima data di tengah pencetakan.",
-    "no_answer": "Printer tidak menjawab setelah menerima tiket.",
-    "failed": "Printout tidak dapat disimpan.",
+    "unreachable": N_("Printer tidak dapat dihubungi: periksa daya, kabel jaringan atau USB, dan alamat printer."),
+    "paper_out": N_("Kertas printer habis: pasang gulungan kertas baru."),
+    "offline": N_("Printer tidak siap: periksa tutup printer dan lampu kesalahan."),
+    "interrupted": N_("Printer memutus sambungan di tengah pencetakan."),
+    "stalled": N_("Printer berhenti menerima data di tengah pencetakan."),
+    "no_answer": N_("Printer tidak menjawab setelah menerima tiket."),
+    "failed": N_("Printout tidak dapat disimpan."),
 }
-UNKNOWN_PROBLEM = "Printer tidak dapat mencetak."
+UNKNOWN_PROBLEM = N_("Printer tidak dapat mencetak.")
 
 
 class PrintError(Refusal):

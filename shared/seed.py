@@ -31,6 +31,10 @@ PARTIES: tuple[tuple[int | None, str, str], ...] = (
     (24, "Partai Ummat", "Partai Ummat"),
     (None, "Partai lain / belum terverifikasi", "Partai lain"),
 )
+# Party names are proper names; only generic entries have English ones: (name, short name).
+PARTIES_EN: dict[str, tuple[str, str]] = {
+    "Partai lain / belum terverifikasi": ("Other party / not yet verified", "Other party"),
+}
 
 TOPICS: tuple[tuple[str, str, str], ...] = (
     ("sipol-akun", "Akun dan login SIPOL", "SIPOL account and login"),
@@ -51,7 +55,8 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
 
 
 def seed(session: Session, office_name: str, timezone: str, desks: int = 2) -> dict[str, int]:
-    """Insert what is missing and keep the office name in step with the configuration; idempotent."""
+    """Insert what is missing, give seeded rows the English names they lack, and keep the office name in step with
+    the configuration; idempotent."""
     added = {"offices": 0, "parties": 0, "topics": 0}
     with write(session):
         office = session.scalar(select(Office).order_by(Office.id).limit(1))
@@ -60,15 +65,22 @@ def seed(session: Session, office_name: str, timezone: str, desks: int = 2) -> d
             added["offices"] += 1
         else:
             office.name, office.timezone = office_name, timezone
-        known_parties = set(session.scalars(select(Party.name)))
+        known_parties = {party.name: party for party in session.scalars(select(Party))}
         for order, (number, name, short) in enumerate(PARTIES):
-            if name not in known_parties:
-                session.add(Party(ballot_number=number, name=name, short_name=short, sort_order=order))
+            name_en, short_en = PARTIES_EN.get(name, (None, None))
+            party = known_parties.get(name)
+            if party is None:
+                party = Party(ballot_number=number, name=name, short_name=short, sort_order=order)
+                session.add(party)
                 added["parties"] += 1
-        known_topics = set(session.scalars(select(Topic.code)))
+            party.name_en, party.short_name_en = party.name_en or name_en, party.short_name_en or short_en
+        known_topics = {topic.code: topic for topic in session.scalars(select(Topic))}
         for order, (code, name_id, name_en) in enumerate(TOPICS):
-            if code not in known_topics:
+            topic = known_topics.get(code)
+            if topic is None:
                 session.add(Topic(code=code, name_id=name_id, name_en=name_en, sort_order=order))
                 added["topics"] += 1
+            elif not topic.name_en:
+                topic.name_en = name_en
     added["desks"] = ensure_desks(session, desks)
     return added

@@ -24,6 +24,11 @@ class PublicStatus:
     ahead: int
     language: str
 
+    @property
+    def may_be_called(self) -> bool:
+        """Whether a call can still come: while waiting, or called (a transfer calls again). Only then may the phone ring."""
+        return self.status in (VisitStatus.WAITING, VisitStatus.CALLED)
+
 
 def public_status(session: Session, token: str) -> PublicStatus | None:
     """The status behind a QR code, or None for an unknown token."""

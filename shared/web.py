@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import flask_babel
 from flask import Response, current_app, g, request, session, stream_with_context
 from flask_htmx import HTMX
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import Broker
-from shared.i18n import LANGUAGES, translate
+from shared.i18n import LANGUAGES, SOURCE_LANGUAGE
 from shared.render_cache import SharedViews
 from shared.settings import QueueSettings
 
@@ -67,16 +68,28 @@ def close_db(_error: BaseException | None = None) -> None:
 
 
 def language() -> str:
-    """The interface language chosen for this request: Indonesian unless English was asked for."""
+    """The interface language chosen for this request: Indonesian unless English was asked for.
+
+    Flask-Babel's locale selector, so `_()`, `ngettext()` and `gettext()` translate into it.
+    """
     if "lang" not in g:
         asked = request.values.get("lang") or session.get("lang", "")
-        g.lang = asked if asked in LANGUAGES else "id"
+        g.lang = asked if asked in LANGUAGES else SOURCE_LANGUAGE
     return g.lang
 
 
-def gettext(text: str) -> str:
-    """Translate an Indonesian interface string into the request's language."""
-    return translate(text, language())
+def use_language(lang: str) -> None:
+    """Serve the rest of this request in the given language, whatever the request asked for (a ticket's own)."""
+    g.lang = lang if lang in LANGUAGES else SOURCE_LANGUAGE
+    flask_babel.refresh()  # Flask-Babel keeps the locale it selected first
+
+
+def gettext(text: str, **params: object) -> str:
+    """Indonesian interface text in the request's language, as plain text (escaped where a template shows it).
+
+    Also the `translated` template filter, for text marked with N_() elsewhere: `{{ message|translated }}`.
+    """
+    return flask_babel.gettext(text, **params) if text else text  # gettext("") is the catalog's header
 
 
 def event_stream(events: Iterator[str]) -> Response:

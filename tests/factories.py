@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -35,3 +37,24 @@ def checkin(
     assert not errors
     consent = ConsentRecord("2026-11-29", now - timedelta(minutes=2), proof or uuid.uuid4().hex)
     return check_in(session, data, consent, settings, now)
+
+
+def csrf(client: Any) -> str:
+    """The CSRF token of the client's session, as the sign-in page carries it."""
+    page = client.get("/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+
+def sign_in(client: Any, username: str = "petugas1", password: str = "rahasia-123") -> Any:
+    """Post the sign-in form as a browser does."""
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
+
+
+def at_desk(client: Any, username: str, desk_id: int) -> Any:
+    """Sign the client in and start work at a desk; it then sends the CSRF header htmx sends."""
+    assert sign_in(client, username).status_code == 302
+    token = csrf(client)
+    client.post("/dashboard/desk", data={"desk_id": str(desk_id), "csrf_token": token})
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
+    client.environ_base["HTTP_HX_REQUEST"] = "true"
+    return client

@@ -25,18 +25,26 @@
     var offset = Number(box.dataset.serverMs) - Date.now();
     var suffix = clock.textContent.trim().split(" ").slice(1).join(" ");
     var zone = box.dataset.zone;
+    var locale = document.documentElement.lang === "en" ? "en-GB" : "id-ID";
     var time = new Intl.DateTimeFormat("id-ID", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    var day = new Intl.DateTimeFormat("id-ID", {
+    var day = new Intl.DateTimeFormat(locale, {
       timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric",
     });
     window.setInterval(function () {
       var moment = new Date(Date.now() + offset);
-      var parts = {};
-      time.formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+      var parts = named(time, moment);
       // Indonesian writes 14.05; some ICU builds give 14:05, so the separator is not left to them.
       clock.textContent = parts.hour + "." + parts.minute + " " + suffix;
-      date.textContent = day.format(moment);
+      // As the server writes it in both languages (shared/dates.py): "Sabtu, 28 November 2026".
+      var days = named(day, moment);
+      date.textContent = days.weekday + ", " + days.day + " " + days.month + " " + days.year;
     }, 1000);
+  }
+
+  function named(format, moment) {
+    var parts = {};
+    format.formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+    return parts;
   }
 
   function chime() {

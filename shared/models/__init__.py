@@ -3,7 +3,7 @@
 from shared.db import Base
 from shared.models.printing import PrinterState, PrintJob, PrintStatus
 from shared.models.reference import Office, Party, Topic
-from shared.models.staff import Desk, Role, User
+from shared.models.staff import Desk, Role, StaffSession, User
 from shared.models.visits import (
     Consent,
     DailyCounter,
@@ -25,6 +25,7 @@ __all__ = [
     "PrinterState",
     "Role",
     "Signature",
+    "StaffSession",
     "Topic",
     "User",
     "Visit",

@@ -20,7 +20,11 @@ class Office(Base):
 
 
 class Party(Base):
-    """A political party, with its ballot number where it has one."""
+    """A political party, with its ballot number where it has one.
+
+    Party names are proper names, the same in every language; only a generic entry such as "Partai lain" has
+    English names.
+    """
 
     __tablename__ = "parties"
 
@@ -28,13 +32,18 @@ class Party(Base):
     ballot_number: Mapped[int | None] = mapped_column(unique=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     short_name: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    short_name_en: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
-    @property
-    def label(self) -> str:
-        """Ballot number and short name, as the picker and the ticket show it."""
-        return f"{self.ballot_number}. {self.short_name}" if self.ballot_number else self.short_name
+    def short(self, lang: str) -> str:
+        """The short name in the given language."""
+        return (self.short_name_en if lang == "en" else None) or self.short_name
+
+    def label(self, lang: str) -> str:
+        """Ballot number and short name, as the review screen, the dashboard and the ticket show it."""
+        return f"{self.ballot_number}. {self.short(lang)}" if self.ballot_number else self.short(lang)
 
 
 class Topic(Base):
@@ -45,11 +54,11 @@ class Topic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name_id: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))  # a topic staff add may not have one yet
     prefix: Mapped[str | None] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
     def name(self, lang: str) -> str:
-        """The topic's name in the given language."""
-        return self.name_en if lang == "en" else self.name_id
+        """The topic's name in the given language; the Indonesian one where there is no English name."""
+        return (self.name_en if lang == "en" else None) or self.name_id

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, EnumText
+from shared.i18n import N_
 
 
 class Role(enum.StrEnum):
@@ -26,10 +27,10 @@ class Role(enum.StrEnum):
 
 
 _ROLE_LABELS = {
-    Role.OFFICER: "Petugas helpdesk",
-    Role.SUPERVISOR: "Supervisor",
-    Role.ADMIN: "Administrator",
-    Role.PROVINCIAL: "Petugas helpdesk provinsi",
+    Role.OFFICER: N_("Petugas helpdesk"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.ADMIN: N_("Administrator"),
+    Role.PROVINCIAL: N_("Petugas helpdesk provinsi"),
 }
 
 
@@ -46,6 +47,22 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    must_change_password: Mapped[bool] = mapped_column(default=False)  # set when someone else chose it
+    deactivated_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds a random token, this table only its hash.
+
+    Signing out deletes the row, so a copy of the cookie opens nothing any more; a password change or a
+    deactivation deletes all of the account's rows.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
 
 

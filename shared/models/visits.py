@@ -9,6 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base, EnumText
+from shared.i18n import N_
 from shared.models.reference import Office, Party, Topic
 from shared.models.staff import Desk, User
 
@@ -29,11 +30,11 @@ class VisitorType(enum.StrEnum):
 
 
 _VISITOR_TYPE_LABELS = {
-    VisitorType.PARTY: "Partai politik",
-    VisitorType.PUBLIC: "Masyarakat umum",
-    VisitorType.BAWASLU: "Bawaslu",
-    VisitorType.KPU: "KPU kabupaten/kota",
-    VisitorType.OTHER: "Lainnya",
+    VisitorType.PARTY: N_("Partai politik"),
+    VisitorType.PUBLIC: N_("Masyarakat umum"),
+    VisitorType.BAWASLU: "Bawaslu",  # a name: the same in every language
+    VisitorType.KPU: N_("KPU kabupaten/kota"),
+    VisitorType.OTHER: N_("Lainnya"),
 }
 
 

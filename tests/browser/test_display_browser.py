@@ -12,7 +12,7 @@ import waitress
 from playwright.sync_api import Page, expect
 from waitress import wasyncore
 
-from shared.calling import Actor, call_ticket, recall
+from shared.calling import Actor, call_ticket, mark_no_show, recall
 from shared.models import Role
 from tests.browser.conftest import PUSHED
 from tests.conftest import NOW, make_user
@@ -93,16 +93,16 @@ def officer(app: Any) -> int:
 
 @pytest.fixture
 def open_display(browser: Any, server: ThreadedServer) -> Iterator[Any]:
-    """Opens /display on a 1920x1080 screen with the given voices; the sound overlay is touched unless told not to."""
+    """Opens the TV page (/display, or path) on a 1920x1080 screen with the given voices; the overlay is touched unless told not to."""
     contexts, errors = [], []
 
-    def open_with(voices: list[dict[str, str]] = INDONESIAN, touch: bool = True) -> Page:
+    def open_with(voices: list[dict[str, str]] = INDONESIAN, touch: bool = True, path: str = "/display") -> Page:
         context = browser.new_context(viewport={"width": 1920, "height": 1080})
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.add_init_script(STUBS.replace("VOICES", json.dumps(voices)))
-        page.goto(f"{server.url}/display")
+        page.goto(f"{server.url}{path}")
         page.wait_for_function("() => window.__opened >= 1")
         if touch:
             page.locator("[data-unlock]").click()
@@ -141,6 +141,15 @@ def test_one_touch_turns_the_sound_on_and_the_clock_keeps_office_time(open_displ
     # Server time (the test clock), in the office zone, written the Indonesian way.
     expect(clock).to_have_text("14.05 WITA")
     expect(page.locator("[data-date]")).to_have_text("Sabtu, 28 November 2026")
+
+
+def test_an_english_tv_keeps_the_date_in_english_as_its_clock_ticks(open_display: Any) -> None:
+    page = open_display(path="/display?lang=en")
+    clock = page.locator("[data-clock]")
+    clock.evaluate("node => new MutationObserver(() => { window.__ticked = true }).observe(node, { childList: true })")
+    page.wait_for_function("() => window.__ticked")
+    expect(clock).to_have_text("14.05 WITA")
+    expect(page.locator("[data-date]")).to_have_text("Saturday, 28 November 2026")
 
 
 def test_a_call_shows_at_the_desk_at_once_then_chimes_and_is_spoken_in_indonesian(
@@ -201,3 +210,54 @@ def test_the_page_reconnects_after_a_server_restart_without_reloading(
     call(app, officer, desk_id=3)
     expect(page.locator('[data-desk="Meja 3"] .number')).to_have_text("A-001", timeout=PUSHED)
     assert page.evaluate("window.__sameDocument") is True
+
+
+# Whether an element lies wholly inside another on screen, and shows all of its text.
+INSIDE = """([row, panel]) => {
+  const a = row.getBoundingClientRect(), b = panel.getBoundingClientRect();
+  return a.top >= b.top && a.bottom <= b.bottom && a.left >= b.left && a.right <= b.right;
+}"""
+WHOLE = "node => node.scrollWidth <= node.clientWidth"
+
+
+def test_a_ticket_that_did_not_come_is_struck_through_in_the_latest_calls(
+    app: Any, officer: int, open_display: Any
+) -> None:
+    page = open_display()
+    english = open_display(path="/display?lang=en")
+    visits = [call(app, officer, desk_id=desk) for desk in (1, 2, 3, 1, 2, 3)]  # A-001 ... A-006
+    with app.extensions["helpdesk"].sessions() as session:
+        # Four of the six, the newest call among them: the list must still hold all six.
+        for number, desk in ((1, 1), (3, 3), (4, 1), (6, 3)):
+            mark_no_show(session, visits[number - 1], Actor(officer, Role.OFFICER, desk), NOW)
+
+    rows = page.locator(".recent li")
+    absent = "Tidak hadir"
+    expect(rows).to_have_text(
+        [
+            f"A-006Meja 3{absent}",
+            "A-005Meja 2",
+            f"A-004Meja 1{absent}",
+            f"A-003Meja 3{absent}",
+            "A-002Meja 2",
+            f"A-001Meja 1{absent}",
+        ],
+        timeout=PUSHED,
+    )
+    expect(english.locator(".recent li.absent")).to_have_text(
+        ["A-006Meja 3Absent", "A-004Meja 1Absent", "A-003Meja 3Absent", "A-001Meja 1Absent"], timeout=PUSHED
+    )
+    panel = page.locator(".recent").element_handle()
+    for index in range(6):
+        row = rows.nth(index)
+        missed = index in (0, 2, 3, 5)
+        struck = row.locator(".number").evaluate("node => getComputedStyle(node).textDecorationLine")
+        assert struck == ("line-through" if missed else "none"), row.inner_text()
+        assert page.evaluate(INSIDE, [row.element_handle(), panel]), f"{row.inner_text()} is cut off"
+        assert row.locator(".desk-name").evaluate(WHOLE)
+        if missed:
+            label = row.locator(".absent-label")
+            assert label.evaluate(WHOLE)
+            # Readable from the back of the room: no smaller than the date under the clock (3vh).
+            assert float(label.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")) >= 0.03 * 1080
+    assert "Maria" not in page.content()

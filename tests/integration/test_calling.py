@@ -238,3 +238,68 @@ def test_a_supervisor_may_act_at_any_desk_without_taking_the_visitor_over(sessio
     calling.transfer(session, visit_id, at_desk(supervisor, 1, role), 3, None, NOW)
     calling.finish(session, visit_id, at_desk(supervisor, 1, role), NOW)
     assert visit_row(session, visit_id)[:2] == ("done", 3)
+
+
+def marked_absent_at_desk_2(session: Session) -> tuple[int, int]:
+    """An officer at Meja 2 called a visitor and marked them absent; the officer's and the visit's ids."""
+    officer = make_user(session).id
+    visit_id = checkin(session).visit_id
+    calling.call_ticket(session, visit_id, 2, officer, NOW)
+    calling.mark_no_show(session, visit_id, at_desk(officer, 2), NOW + timedelta(minutes=3))
+    return officer, visit_id
+
+
+def test_an_absence_marked_by_mistake_is_undone_and_the_visitor_is_called_at_the_same_desk(
+    session: Session, broker: Broker
+) -> None:
+    officer, visit_id = marked_absent_at_desk_2(session)
+    with broker.subscribe() as events:
+        calling.undo_no_show(session, visit_id, at_desk(officer, 2))
+        event = events.get(0.1)
+    assert event and (event.name, event.data["desk"], event.data["status"]) == (
+        "visit.no_show_undone",
+        "Meja 2",
+        "called",
+    )
+    assert visit_row(session, visit_id) == ("called", 2, officer, NOW, None, None)
+    with pytest.raises(QueueError, match="^Tiket A-001 sudah dipanggil.$"):  # only while still absent
+        calling.undo_no_show(session, visit_id, at_desk(officer, 2))
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMIN])
+def test_only_the_officers_at_that_desk_or_a_supervisor_may_undo_an_absence(session: Session, role: Role) -> None:
+    _officer, visit_id = marked_absent_at_desk_2(session)
+    colleague, supervisor = make_user(session, "petugas2").id, make_user(session, "kepala", role=role).id
+    before = visit_row(session, visit_id)
+    with pytest.raises(QueueError) as refused:
+        calling.undo_no_show(session, visit_id, at_desk(colleague, 1))
+    assert refused.value.text("id") == (
+        "Tiket A-001 ditandai tidak hadir di Meja 2. Hanya petugas di meja itu atau supervisor yang dapat membatalkannya."
+    )
+    assert refused.value.text("en") == (
+        "Ticket A-001 was marked absent at Meja 2. Only the officer at that desk or a supervisor may undo it."
+    )
+    assert visit_row(session, visit_id) == before
+    calling.undo_no_show(session, visit_id, at_desk(supervisor, 1, role))
+    assert visit_row(session, visit_id)[:2] == ("called", 2)
+
+
+def test_an_absence_is_not_undone_once_the_visitor_was_called_again_or_the_desk_called_someone_else(
+    session: Session,
+) -> None:
+    officer, visit_id = marked_absent_at_desk_2(session)
+    calling.return_to_queue(session, visit_id, at_desk(officer, 2))
+    with pytest.raises(QueueError, match="^Tiket A-001 sedang menunggu.$"):
+        calling.undo_no_show(session, visit_id, at_desk(officer, 2))
+
+    calling.call_ticket(session, visit_id, 2, officer, NOW)
+    calling.mark_no_show(session, visit_id, at_desk(officer, 2), NOW)
+    other = checkin(session).visit_id
+    calling.call_ticket(session, other, 2, officer, NOW)
+    before = visit_row(session, visit_id)
+    with pytest.raises(QueueError) as refused:
+        calling.undo_no_show(session, visit_id, at_desk(officer, 2))
+    assert refused.value.text("id") == (
+        "Meja 2 sudah memanggil tiket A-002. Panggil A-001 lagi dari daftar tidak hadir setelah meja kosong."
+    )
+    assert visit_row(session, visit_id) == before

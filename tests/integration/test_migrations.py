@@ -60,7 +60,7 @@ def test_upgrade_keeps_visits_and_downgrade_returns_to_empty(empty_engine: Engin
     migrate.downgrade(empty_engine, "base")
     assert migrate.current(empty_engine) is None
     migrate.upgrade(empty_engine)
-    assert migrate.current(empty_engine) == "0004"
+    assert migrate.current(empty_engine) == "0006"
 
 
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
@@ -105,3 +105,28 @@ def test_calls_made_before_the_upgrade_keep_their_order_for_the_priority_ratio(e
     with empty_engine.connect() as connection:
         numbered = connection.execute(text("SELECT id, call_seq FROM visits ORDER BY id")).all()
     assert [tuple(row) for row in numbered] == [(1, 2), (2, 1), (3, None), (4, 1)]
+
+
+def test_the_generic_party_gets_english_names_and_topics_may_lack_one(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0005")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO parties (id, ballot_number, name, short_name, active, sort_order) VALUES"
+                " (1, 5, 'Partai NasDem', 'NasDem', TRUE, 0),"
+                " (2, NULL, 'Partai lain / belum terverifikasi', 'Partai lain', TRUE, 1)"
+            )
+        )
+    migrate.upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        names = connection.execute(text("SELECT short_name, name_en, short_name_en FROM parties ORDER BY id")).all()
+        assert [tuple(row) for row in names] == [
+            ("NasDem", None, None),
+            ("Partai lain", "Other party / not yet verified", "Other party"),
+        ]
+        connection.execute(
+            text("INSERT INTO topics (id, code, name_id, active, sort_order) VALUES (1, 'baru', 'Topik baru', TRUE, 0)")
+        )
+    migrate.downgrade(empty_engine, "0005")
+    with empty_engine.connect() as connection:
+        assert connection.execute(text("SELECT name_en FROM topics")).scalar() == "Topik baru"

@@ -43,3 +43,25 @@ def test_the_days_statuses_in_one_query_match_each_ticket_looked_up_alone(sessio
     assert waiting == {"A-006": 0, "A-004": 1, "A-005": 2, "A-007": 3}  # the priority visitor first
     assert statuses[tickets[6].token].masked_name == "G*** T***"
     assert public_status(session, yesterday.token) is not None
+
+
+def test_a_phone_may_ring_only_while_the_ticket_waits_or_is_called(session: Session) -> None:
+    tickets = [checkin(session) for _ in range(5)]
+    officer = make_user(session).id
+    calling.call_ticket(session, tickets[1].visit_id, 1, officer, NOW)
+    calling.call_ticket(session, tickets[2].visit_id, 2, officer, NOW)
+    calling.start_service(session, tickets[2].visit_id, Actor(officer, Role.OFFICER, 2), NOW)
+    for ticket, end in ((tickets[3], calling.finish), (tickets[4], calling.mark_no_show)):
+        calling.call_ticket(session, ticket.visit_id, 3, officer, NOW)
+        end(session, ticket.visit_id, Actor(officer, Role.OFFICER, 3), NOW)
+
+    statuses = public_statuses(session, SETTINGS.today(NOW))
+
+    assert {statuses[ticket.token].status: statuses[ticket.token].may_be_called for ticket in tickets} == {
+        VisitStatus.WAITING: True,
+        VisitStatus.CALLED: True,
+        VisitStatus.SERVING: False,
+        VisitStatus.DONE: False,
+        VisitStatus.NO_SHOW: False,
+    }
+    assert public_status(session, tickets[4].token) == statuses[tickets[4].token]

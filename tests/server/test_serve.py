@@ -13,6 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from printers.emulator import Emulator
+from shared.settings import lan_ip, unreachable_by_phones
 from tests.conftest import BIN, LiveServer, check_in_over_http, free_port, helpdesk_server, newest_token
 
 
@@ -142,3 +143,21 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state != "Z"
+
+
+def test_without_a_public_address_qr_codes_follow_the_real_port_and_loopback_is_warned_about(tmp_path: Path) -> None:
+    with helpdesk_server(tmp_path / "local", "preview", PUBLIC_URL="") as server:
+        port = server.url.rsplit(":", 1)[1]
+        ticket = check_in_over_http(server)
+        log = server.log.read_text()
+    assert f"visitors' phones open http://127.0.0.1:{port}/t/..." in log and "WARNING" in log
+    assert f'data-qr="http://127.0.0.1:{port}/t/' in ticket
+
+    with helpdesk_server(tmp_path / "lan", "preview", ["--host", "0.0.0.0"], PUBLIC_URL="") as server:
+        port = server.url.rsplit(":", 1)[1]
+        ticket = check_in_over_http(server)
+        log = server.log.read_text()
+    address = f"http://{lan_ip()}:{port}"
+    assert f"visitors' phones open {address}/t/..." in log and f"the TV opens {address}/display" in log
+    assert f'data-qr="{address}/t/' in ticket
+    assert ("WARNING" in log) is unreachable_by_phones(address)  # no warning on a machine with a network

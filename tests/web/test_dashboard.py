@@ -13,36 +13,17 @@ from printers.outbox import MAX_ATTEMPTS, mark_failed, mark_printed
 from printers.transports import PrinterError
 from shared.models import PrintJob, PrintStatus, User, Visit
 from tests.conftest import NOW, make_user
-from tests.factories import checkin
+from tests.factories import at_desk, checkin, csrf, sign_in
 
 
 def sessions(app: Any) -> Any:
     return app.extensions["helpdesk"].sessions
 
 
-def csrf(client: Any) -> str:
-    page = client.get("/login")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-def sign_in(client: Any, username: str = "petugas1", password: str = "rahasia-123") -> Any:
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
-
-
 @pytest.fixture
 def officer(app: Any) -> User:
     with sessions(app)() as session:
         return make_user(session, "petugas1", name="Yohana Bria")
-
-
-def at_desk(client: Any, username: str, desk_id: int) -> Any:
-    """Sign the client in and start work at a desk; it then sends the CSRF header htmx sends."""
-    assert sign_in(client, username).status_code == 302
-    token = csrf(client)
-    client.post("/dashboard/desk", data={"desk_id": str(desk_id), "csrf_token": token})
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = token
-    client.environ_base["HTTP_HX_REQUEST"] = "true"
-    return client
 
 
 @pytest.fixture
@@ -316,3 +297,83 @@ def test_a_supervisor_may_act_at_another_desk_and_the_visitor_stays_with_its_off
     assert supervisor.post(f"/dashboard/visits/{visit_id}/transfer", data={"desk_id": "3"}).status_code == 200
     assert supervisor.post(f"/dashboard/visits/{visit_id}/finish").status_code == 200
     assert visit_state(app)[:2] == ("done", 3)
+
+
+def visit_id_in(page: str, action: str) -> str:
+    """The id of the visit whose button for an action the page shows."""
+    return re.search(rf"/dashboard/visits/(\d+)/{action}", page).group(1)  # type: ignore[union-attr]
+
+
+def test_absent_sits_apart_from_recall_asks_first_and_can_be_undone(staff: Any, app: Any, officer: User) -> None:
+    waiting_visits(app, 1)
+    called = staff.post("/dashboard/call-next").text
+    rows = re.findall(r'<div class="action-row[^"]*">(.*?)</div>', called, re.S)
+    assert any("/recall" in row for row in rows) and not any("/recall" in row and "/no-show" in row for row in rows)
+    absent = re.search(r'<button[^>]*/no-show"[^>]*>', called, re.S).group(0)  # type: ignore[union-attr]
+    assert 'hx-confirm="A-001 dipindahkan ke daftar tidak hadir.' in absent
+    assert 'data-confirm-title="Tandai A-001 tidak hadir?"' in absent
+    visit_id = visit_id_in(called, "no-show")
+
+    marked = staff.post(f"/dashboard/visits/{visit_id}/no-show").text
+    assert "Belum ada pengunjung di meja ini." in marked
+    notice = marked.split('<div id="flash" hx-swap-oob="innerHTML">', 1)[1]
+    assert "A-001 ditandai tidak hadir." in notice and f'hx-post="/dashboard/visits/{visit_id}/undo-no-show"' in notice
+    assert visit_state(app)[0] == "no_show"
+
+    undone = staff.post(f"/dashboard/visits/{visit_id}/undo-no-show")
+    assert undone.status_code == 200 and "Dipanggil, menunggu pengunjung datang" in undone.text
+    assert '<div id="flash" hx-swap-oob="innerHTML"></div>' in undone.text  # the offer to undo is gone
+    assert visit_state(app)[:3] == ("called", 2, officer.id)
+    again = staff.post(f"/dashboard/visits/{visit_id}/undo-no-show")
+    assert again.status_code == 409 and "Tiket A-001 sudah dipanggil." in again.text
+
+
+def test_the_board_keeps_todays_absent_visitors_with_a_button_to_call_them_again(staff: Any, app: Any) -> None:
+    first, _second = waiting_visits(app, 2)
+    for _ in range(2):
+        staff.post(f"/dashboard/visits/{visit_id_in(staff.post('/dashboard/call-next').text, 'no-show')}/no-show")
+    board = staff.get("/dashboard/board").text
+    absent = board.split('id="absent-title"', 1)[1]
+    assert "Tidak hadir hari ini" in absent and absent.index("A-002") < absent.index("A-001")  # the latest first
+    assert f'hx-post="/dashboard/visits/{first}/call"' in absent and "Panggil lagi" in absent
+    waiting = board.split('id="absent-title"', 1)[0]
+    assert "A-001" not in waiting and "A-002" not in waiting
+
+    called_again = staff.post(f"/dashboard/visits/{first}/call")
+    assert called_again.status_code == 200 and "A-001" in called_again.text
+    assert "A-001" not in staff.get("/dashboard/board").text.split('id="absent-title"', 1)[1]
+
+
+def test_the_header_names_the_role_only_where_the_name_does_not_say_it(app: Any, officer: User) -> None:
+    with sessions(app)() as session:
+        make_user(session, "admin2", role="admin", name="Administrator")
+    for username, desk, expected in (
+        ("admin2", 1, '<span class="name">Administrator</span>'),
+        ("petugas1", 2, '<span class="name">Yohana Bria <span class="role">(Petugas helpdesk)</span></span>'),
+    ):
+        page = at_desk(app.test_client(), username, desk).get("/dashboard/", headers={"HX-Request": ""}).text
+        who = page.split('<div class="who">', 1)[1].split("</div>", 1)[0]
+        assert expected in who and who.count("Administrator") <= 1 and f"Meja {desk}" in who
+
+
+def test_the_transfer_list_starts_with_no_desk_chosen_and_needs_one(staff: Any, app: Any) -> None:
+    waiting_visits(app, 1)
+    called = staff.post("/dashboard/call-next").text
+    select = re.search(r'<select name="desk_id"([^>]*)>(.*?)</select>', called, re.S)
+    assert select and "required" in select.group(1)
+    chosen = [option for option in re.findall(r"<option[^>]*>", select.group(2)) if "selected" in option]
+    assert chosen == ['<option value="" selected disabled>']
+    refused = staff.post(f"/dashboard/visits/{visit_id_in(called, 'transfer')}/transfer", data={})
+    assert refused.status_code == 409 and visit_state(app)[:2] == ("called", 2)
+
+
+def test_a_scanned_ticket_opens_in_a_card_of_its_own(staff: Any, app: Any) -> None:
+    waiting_visits(app, 2)
+    staff.post("/dashboard/call-next")  # A-001 comes to this officer's desk
+    with sessions(app)() as session:
+        tokens = dict(session.execute(select(Visit.seq, Visit.token)).all())
+    other = staff.post("/dashboard/scan", data={"code": tokens[2]}).text
+    assert "Tiket dipindai: A-002" in other and "data-close-scanned" in other and "Panggil ke meja saya" in other
+    mine = staff.post("/dashboard/scan", data={"code": tokens[1]}).text
+    assert "Tiket dipindai: A-001" in mine and 'kartu "Meja saya"' in mine
+    assert "/dashboard/visits/" not in mine  # its buttons are on the desk's own card, not twice

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.calling import Actor, call_ticket, recall, transfer
+from shared.calling import Actor, call_ticket, mark_no_show, recall, transfer
 from shared.models import Role
 from tests.conftest import NOW, make_user
 from tests.factories import checkin
@@ -107,3 +107,25 @@ def test_the_stream_sends_the_board_then_announces_calls_transfers_and_recalls(
         recall(session, visit_id, Actor(officer, Role.OFFICER, 3))
     assert json.loads(payload(frame(stream))) == {"number": "A-001", "desk": "Meja 3", "recall": True}
     response.close()
+
+
+def latest_calls(page: str) -> list[str]:
+    """The rows of the latest-calls list, as HTML."""
+    return re.findall(r"<li\b.*?</li>", page.split('class="recent"', 1)[1], flags=re.DOTALL)
+
+
+def test_a_ticket_that_did_not_come_stays_in_the_latest_calls_marked_absent(
+    app: Any, client: Any, officer: int
+) -> None:
+    missed = check_in_and_call(app, officer, desk_id=1)
+    check_in_and_call(app, officer, desk_id=2)
+    with app.extensions["helpdesk"].sessions() as session:
+        mark_no_show(session, missed, Actor(officer, Role.OFFICER, 1), NOW)
+
+    for path, absent in (("/display", "Tidak hadir"), ("/display?lang=en", "Absent")):
+        page = client.get(path).text
+        called, missed_row = latest_calls(page)
+        assert "A-002" in called and "Meja 2" in called and absent not in called and "absent" not in called
+        assert 'class="absent"' in missed_row and "A-001" in missed_row and "Meja 1" in missed_row
+        assert absent in missed_row
+        assert [word for word in PRIVATE if word in page] == []

@@ -126,6 +126,46 @@ def test_back_to_the_form_keeps_what_was_typed(client: Any) -> None:
     assert 'value="Maria Lodia Nenobais"' in form.text and 'value="0812-3456-7890"' in form.text
 
 
+def test_every_step_brings_the_header_in_its_own_language(client: Any) -> None:
+    notice = client.get("/kiosk/notice?lang=en", headers=HX)
+    header = re.search(r'<header id="bar"[^>]*hx-swap-oob="true"[^>]*>.*?</header>', notice.text, re.DOTALL)
+    assert header and "Political Party Registration and Verification Helpdesk" in header.group(0)
+    assert 'data-lang="en"' in header.group(0)
+    assert re.search(r'aria-pressed="false"[^>]*hx-vals=\'{"lang": "id"}\'[^>]*hx-get="/kiosk/notice"', header.group(0))
+
+
+def test_another_language_shows_the_form_again_with_the_messages_still_showing(client: Any) -> None:
+    token = consent_token(client)
+    posted = {**make_form(name="", topic_id=""), "consent": token, "lang": "en", "recheck": ["name", "consent"]}
+    form = client.post("/kiosk/form", data=posted, headers=HX)
+    assert form.status_code == 200
+    assert re.search(r'id="name-error"[^>]*>Please enter your name\.', form.text)
+    assert "topic_id-error" not in form.text  # its message had gone: it waits for the next submit
+    assert 'value="0812-3456-7890"' in form.text and f'value="{token}"' in form.text
+    assert f'value="{make_form()["signature"]}"' in form.text
+    assert "Your details" in form.text
+
+
+def test_priority_is_no_unless_the_visitor_says_yes(client: Any) -> None:
+    form = client.post("/kiosk/consent", data={"lang": "id"}, headers=HX)
+    assert re.search(r'name="priority" value="0" checked', form.text)
+    assert not re.search(r'name="priority" value="1" checked', form.text)
+    token = consent_token(client)
+    review = client.post("/kiosk/review", data={**make_form(priority="0"), "consent": token}, headers=HX)
+    assert re.search(r"Layanan prioritas</dt><dd>Tidak</dd>", review.text)
+
+
+def test_the_ticket_is_shown_again_in_another_language(client: Any, app: Any) -> None:
+    token = consent_token(client)
+    client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
+    again = client.post("/kiosk/ticket", data={"consent": token, "lang": "en"}, headers=HX)
+    assert again.status_code == 200
+    assert "Your queue number" in again.text and "A-001" in again.text
+    assert count(app, Visit) == 1
+    unknown = client.post("/kiosk/ticket", data={"consent": "forged.token.value", "lang": "en"}, headers=HX)
+    assert "Welcome" in unknown.text and "A-001" not in unknown.text
+
+
 def checked_in_token(client: Any) -> str:
     token = consent_token(client)
     ticket = client.post("/kiosk/checkin", data={**make_form(), "consent": token}, headers=HX)
