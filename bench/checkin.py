@@ -255,6 +255,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def scratch(prefix: str, keep: bool) -> Iterator[Path]:
+    """A folder for a run's database, printouts and logs, removed afterwards unless --keep asks otherwise."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        if keep:
+            print(f"files kept in {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def log_tail(path: Path, lines: int = 30) -> str:
     """The last lines of a process log."""
     try:
@@ -1048,20 +1061,14 @@ def benchmark(args: argparse.Namespace, tmp: Path) -> Report:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, save the JSON; 1 if a correctness check failed."""
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-bench-"))
-    try:
-        report = benchmark(args, tmp)
-    except BenchError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+    with scratch("helpdesk-bench-", args.keep) as tmp:
+        try:
+            report = benchmark(args, tmp)
+        except BenchError as error:
+            print(f"benchmark failed: {error}", file=sys.stderr)
+            return 2
     print(render_report(report))
-    print(
-        f"\nJSON: {save(report).relative_to(ROOT)}"
-        + (f"; database, printouts and logs kept in {tmp}" if args.keep else "")
-    )
+    print(f"\nJSON: {save(report).relative_to(ROOT)}")
     return 1 if report.problems else 0
 
 

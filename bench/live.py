@@ -23,11 +23,9 @@ import re
 import resource
 import selectors
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -57,6 +55,7 @@ from checkin import (  # noqa: E402 - after the path set-up
     machine,
     read_db,
     save,
+    scratch,
     server_choice,
     services,
     serving_cpu,
@@ -1201,20 +1200,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmark failed: only {soft} open files allowed (hard limit {hard}); need {need}", file=sys.stderr)
         return 2
     for subscribers in args.counts:
-        tmp = Path(tempfile.mkdtemp(prefix=f"helpdesk-live-{subscribers}-"))
         run: dict[str, Any] = {"subscribers": subscribers}
         report.runs.append(run)
-        try:
-            run_one(subscribers, args, tmp, run)
-        except BenchError as error:
-            run["error"] = str(error)
-            if "last lines of" not in run["error"]:
-                run["error"] += f"\nlast lines of the server log:\n{log_tail(tmp / 'server.log', 25)}"
-        finally:
-            if args.keep:
-                print(f"  S={subscribers}: files kept in {tmp}", file=sys.stderr)
-            else:
-                shutil.rmtree(tmp, ignore_errors=True)
+        with scratch(f"helpdesk-live-{subscribers}-", args.keep) as tmp:
+            try:
+                run_one(subscribers, args, tmp, run)
+            except BenchError as error:
+                run["error"] = str(error)
+                if "last lines of" not in run["error"]:
+                    run["error"] += f"\nlast lines of the server log:\n{log_tail(tmp / 'server.log', 25)}"
     judge(report)
     print(render_report(report))
     print(f"\nJSON: {save(report, 'live').relative_to(ROOT)}")

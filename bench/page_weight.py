@@ -18,7 +18,6 @@ import os
 import shlex
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from checkin import (  # noqa: E402 - after the path set-up
     free_port,
     machine,
     save,
+    scratch,
     services,
 )
 
@@ -225,17 +225,12 @@ def benchmark(args: argparse.Namespace, tmp: Path) -> Report:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, save the JSON; 1 if a goal is missed."""
     args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-weight-"))
-    try:
-        report = benchmark(args, tmp)
-    except BenchError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        return 2
-    finally:
-        if args.keep:
-            print(f"database and logs kept in {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+    with scratch("helpdesk-weight-", args.keep) as tmp:
+        try:
+            report = benchmark(args, tmp)
+        except BenchError as error:
+            print(f"benchmark failed: {error}", file=sys.stderr)
+            return 2
     print(render_report(report))
     print(f"\nJSON: {save(report, 'page-weight').relative_to(ROOT)}")
     return 0 if all(report.goals.values()) else 1

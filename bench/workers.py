@@ -21,10 +21,8 @@ import argparse
 import http.client
 import os
 import shlex
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -45,6 +43,7 @@ from checkin import (  # noqa: E402 - after the path set-up
     log_tail,
     machine,
     save,
+    scratch,
     server_choice,
     services,
     summary,
@@ -327,18 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         machine(),
         vars(args) | {"server_command": choice.describe(), "database": choice.database()},
     )
-    tmp = Path(tempfile.mkdtemp(prefix="helpdesk-workers-"))
-    try:
-        benchmark(args, tmp, report)
-    except BenchError as error:
-        report.error = str(error)
-        if "last lines of" not in report.error:
-            report.error += f"\nlast lines of the server log:\n{log_tail(tmp / 'server.log', 25)}"
-    finally:
-        if args.keep:
-            print(f"  files kept in {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+    with scratch("helpdesk-workers-", args.keep) as tmp:
+        try:
+            benchmark(args, tmp, report)
+        except BenchError as error:
+            report.error = str(error)
+            if "last lines of" not in report.error:
+                report.error += f"\nlast lines of the server log:\n{log_tail(tmp / 'server.log', 25)}"
     print(render(report))
     print(f"\nJSON: {save(report, 'workers').relative_to(ROOT)}")
     return 2 if report.error else 0

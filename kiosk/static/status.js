@@ -81,10 +81,10 @@
   });
   document.addEventListener("htmx:sseMessage", check);
   document.addEventListener("htmx:afterSettle", check);
-  document.addEventListener("htmx:sseError", function () {
-    document.querySelector("[data-live]").classList.add("offline");
-  });
-  document.addEventListener("htmx:sseOpen", function () {
-    document.querySelector("[data-live]").classList.remove("offline");
-  });
+  function connected(yes) {
+    document.querySelector("[data-online]").hidden = !yes;
+    document.querySelector("[data-offline]").hidden = yes;
+  }
+  document.addEventListener("htmx:sseError", function () { connected(false); });
+  document.addEventListener("htmx:sseOpen", function () { connected(true); });
 })();

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import waitress
+from waitress import wasyncore
 
-from tests.conftest import BIN, Server
+from tests.conftest import BIN, LiveServer, Server, serve_with_printer
 
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 # Pushed updates arrive in milliseconds (bench/live.py measures it); the generous wait only keeps a loaded
@@ -75,3 +79,38 @@ def sign_in_at_desk(page: Any, server: Server, desk: str, username: str = "yohan
     page.fill("input[name=password]", "rahasia-123")
     page.get_by_role("button", name="Masuk").click()
     page.get_by_role("button", name=desk).click()
+
+
+@pytest.fixture
+def staffed_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of its own, printing over TCP, with an officer account (yohana)."""
+    with serve_with_printer(tmp_path) as server:
+        add_officer(server)
+        yield server
+
+
+class ThreadedServer:
+    """The test app served by waitress in this process, so the test's service calls reach the page's stream."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.port = app, 0
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.connections: dict[int, Any] = {}
+        self.server = waitress.create_server(
+            self.app, map=self.connections, host="127.0.0.1", port=self.port, threads=16
+        )
+        self.port = self.server.effective_port
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        # server.close() would leave open streams running; a real restart drops them too.
+        wasyncore.close_all(self.connections)
+        self.server.task_dispatcher.shutdown(timeout=3)
+        self.thread.join(3)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PUSHED, add_officer, sign_in_at_desk
-from tests.browser.test_kiosk_browser import fill_in_the_form
-from tests.conftest import LiveServer, serve_with_printer
+from tests.browser.conftest import PUSHED, sign_in_at_desk
+from tests.browser.kiosk_steps import fill_in_the_form
+from tests.conftest import LiveServer
 
 # Runs before the page's own scripts: every refusal the browser reports is kept.
 WATCH_REFUSALS = """
@@ -27,14 +26,6 @@ STYLE_ATTRIBUTE = """() => {
   document.body.append(probe);
   return getComputedStyle(probe).display;
 }"""
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A server of its own with an officer account, so "call next" finds this test's visitor."""
-    with serve_with_printer(tmp_path) as server:
-        add_officer(server)
-        yield server
 
 
 @pytest.fixture
@@ -64,14 +55,16 @@ def screens(browser: Browser) -> Iterator[tuple[dict[str, Page], list[str]]]:
         context.close()
 
 
-def test_every_screen_works_under_the_policy(screens: tuple[dict[str, Page], list[str]], server: LiveServer) -> None:
+def test_every_screen_works_under_the_policy(
+    screens: tuple[dict[str, Page], list[str]], staffed_server: LiveServer
+) -> None:
     pages, problems = screens
     officer, tv, kiosk, phone = pages["officer"], pages["tv"], pages["kiosk"], pages["phone"]
 
-    sign_in_at_desk(officer, server, "Meja 2")
+    sign_in_at_desk(officer, staffed_server, "Meja 2")
     expect(officer.get_by_role("button", name="Panggil berikutnya")).to_be_visible()
 
-    response = tv.goto(f"{server.url}/display")
+    response = tv.goto(f"{staffed_server.url}/display")
     assert response and "script-src 'self'" in response.headers["content-security-policy"]
     tv.locator("[data-unlock]").click()
     # The desk rows are sized from data-desks by display.js, not by a style attribute.
@@ -84,7 +77,7 @@ def test_every_screen_works_under_the_policy(screens: tuple[dict[str, Page], lis
         page.evaluate("window.__notReloaded = true")
 
     # Consent, the on-screen keyboard and the signature pad; the review shows the signature from a data: URL.
-    fill_in_the_form(kiosk, server, "Benediktus Lay")
+    fill_in_the_form(kiosk, staffed_server, "Benediktus Lay")
     expect(kiosk.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
     kiosk.get_by_role("button", name="Ubah data").tap()  # the pad redraws the signature from its data: URL
     expect(kiosk.get_by_role("heading", name="Isi data Anda")).to_be_visible()

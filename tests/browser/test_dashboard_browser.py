@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +15,12 @@ from shared.calling import Actor
 from shared.db import make_engine, make_sessionmaker
 from shared.models import Role, User, Visit
 from tests.browser.conftest import PUSHED, add_officer, sign_in_at_desk
-from tests.conftest import LiveServer, check_in_over_http, serve_with_printer
+from tests.conftest import LiveServer, check_in_over_http
 
 DESK_SCREENS = ((1366, 768), (1920, 1080))
 # Every control on screen narrower or lower than a fingertip (44 CSS px), with what it says.
 SMALL_CONTROLS = """() => Array.from(document.querySelectorAll("button, select, input, textarea, a.btn"))
-  .filter((el) => el.type !== "hidden" && el.getClientRects().length > 0)
+  .filter((el) => el.type !== "hidden" && el.checkVisibility())
   .map((el) => ({control: (el.textContent || el.name || el.id).trim().slice(0, 40), box: el.getBoundingClientRect()}))
   .filter(({box}) => box.height < 44 || box.width < 44)
   .map(({control, box}) => `${control}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
@@ -41,13 +40,11 @@ WATCH_CONFIRM = (
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
+def server(staffed_server: LiveServer) -> LiveServer:
     """A server of its own with an officer account and three visitors waiting (A-001 to A-003)."""
-    with serve_with_printer(tmp_path) as server:
-        add_officer(server)
-        for _ in range(3):
-            check_in_over_http(server)
-        yield server
+    for _ in range(3):
+        check_in_over_http(staffed_server)
+    return staffed_server
 
 
 @pytest.fixture
@@ -206,6 +203,26 @@ def test_a_scanned_ticket_has_a_card_of_its_own_that_closes(desk_pc: Any, server
     card.get_by_role("button", name="Panggil ke meja saya").click()
     expect(card).to_be_hidden()
     expect(my_desk).to_contain_text("A-002")
+
+
+def test_at_1366x768_the_whole_desk_fits_beside_a_scanned_ticket_and_the_transfer_unfolds(
+    desk_pc: Any, server: LiveServer
+) -> None:
+    page = desk_pc(1366, 768)
+    sign_in_at_desk(page, server, "Meja 2")
+    page.get_by_role("button", name="Panggil berikutnya").tap()
+    scan(page, server, 2)
+    expect(page.get_by_role("region", name="Tiket dipindai: A-002")).to_be_visible()
+    my_desk = page.get_by_role("region", name="Meja saya Meja 2")
+    absent = my_desk.get_by_role("button", name="Tidak hadir", exact=True)
+    assert absent.evaluate("el => el.getBoundingClientRect().bottom") <= 768  # no scrolling to reach any step
+
+    transfer_to = my_desk.get_by_label("Pindahkan ke")
+    expect(transfer_to).to_be_hidden()
+    my_desk.get_by_text("Pindahkan…").tap()
+    transfer_to.select_option(label="Meja 1")
+    my_desk.get_by_role("button", name="Pindahkan", exact=True).tap()
+    expect(my_desk).not_to_contain_text("A-001")
 
 
 def test_the_header_shows_plainly_whether_live_updates_arrive(desk_pc: Any, server: LiveServer) -> None:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import waitress
 from playwright.sync_api import Page, expect
-from waitress import wasyncore
 
 from shared.calling import Actor, call_ticket, mark_no_show, recall
 from shared.models import Role
-from tests.browser.conftest import PUSHED
+from tests.browser.conftest import PUSHED, ThreadedServer
 from tests.conftest import NOW, make_user
 from tests.factories import checkin
 
@@ -46,33 +43,6 @@ STUBS = """
   document.addEventListener("htmx:sseOpen", () => { window.__opened += 1; });
 })(VOICES);
 """
-
-
-class ThreadedServer:
-    """The test app served by waitress in this process, so the test's service calls reach the page's stream."""
-
-    def __init__(self, app: Any) -> None:
-        self.app, self.port = app, 0
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.connections: dict[int, Any] = {}
-        self.server = waitress.create_server(
-            self.app, map=self.connections, host="127.0.0.1", port=self.port, threads=16
-        )
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        # server.close() would leave open streams running; a real restart drops them too.
-        wasyncore.close_all(self.connections)
-        self.server.task_dispatcher.shutdown(timeout=3)
-        self.thread.join(3)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PUSHED, add_officer, sign_in_at_desk
-from tests.browser.test_kiosk_browser import fill_in_the_form
+from tests.browser.kiosk_steps import fill_in_the_form
 from tests.conftest import LiveServer, serve_with_printer
 
 # Records what the TV would say instead of speaking, with an Indonesian voice available.

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
-import waitress
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
-from waitress import wasyncore
 
 from shared import calling
 from shared.calling import Actor
 from shared.models import Role
-from tests.browser.conftest import PUSHED
+from tests.browser.conftest import PUSHED, ThreadedServer
 from tests.conftest import NOW, make_user
 from tests.factories import checkin
 
@@ -56,14 +53,9 @@ CALL_PATTERN = [400, 150, 400, 150, 400]
 @pytest.fixture
 def server(app: Any) -> Iterator[str]:
     """The test app served over HTTP in this process, so the test's service calls reach the phone's stream."""
-    connections: dict[int, Any] = {}
-    served = waitress.create_server(app, map=connections, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{served.effective_port}"
-    wasyncore.close_all(connections)  # open streams end with the server, as they would at a restart
-    served.task_dispatcher.shutdown(timeout=3)
-    thread.join(3)
+    served = ThreadedServer(app)
+    yield served.url
+    served.stop()  # open streams end with the server, as they would at a restart
 
 
 class Officer:
@@ -213,3 +205,21 @@ def test_no_sound_is_offered_for_a_ticket_that_is_over_or_becomes_so(
     expect(page.locator(".ticket-status")).to_contain_text("Tidak hadir saat dipanggil", timeout=PUSHED)
     expect(enable).to_be_hidden()
     expect(page.get_by_role("button")).to_have_count(0)
+
+
+@pytest.mark.parametrize(("lang", "lost"), [("id", "Koneksi terputus"), ("en", "Connection lost")])
+def test_a_lost_connection_is_said_in_the_visitors_language_until_it_is_back(
+    app: Any, browser: Any, server: str, lang: str, lost: str
+) -> None:
+    _, token = ticket(app, lang=lang)
+    context = browser.new_context(viewport={"width": 390, "height": 800}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.route("**/events", lambda route: route.abort())  # the phone has no network for the live stream
+    page.goto(f"{server}/t/{token}")
+    note = page.get_by_text(lost)
+    expect(note).to_be_visible(timeout=PUSHED)
+    expect(page.get_by_text("diperbarui otomatis" if lang == "id" else "updates by itself")).to_be_hidden()
+
+    page.unroute("**/events")
+    expect(note).to_be_hidden(timeout=PUSHED)
+    context.close()
