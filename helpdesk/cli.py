@@ -104,7 +104,14 @@ def seed() -> None:
     """Add the office, parties and consultation topics that are missing."""
     app = _app()
     with runtime().sessions() as session:
-        added = seed_data(session, app.config["OFFICE_NAME"], app.config["TIMEZONE"], app.config["DESKS"])
+        added = seed_data(
+            session,
+            app.config["OFFICE_NAME"],
+            app.config["TIMEZONE"],
+            app.config["DESKS"],
+            app.config["PROVINCE_NAME"],
+            app.config["REPORT_CODE"],
+        )
         password = ensure_admin(session, datetime.now(UTC))
     click.echo("seeded: " + ", ".join(f"{count} {what}" for what, count in added.items()))
     if password:

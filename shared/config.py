@@ -23,6 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated once and kept in the instance folder
     "TIMEZONE": "Asia/Makassar",
     "OFFICE_NAME": "KPU Kota Kupang",
+    "PROVINCE_NAME": "KPU Provinsi Nusa Tenggara Timur",  # whose helpdesk answers escalations
+    "REPORT_CODE": "KPG",  # the office's code in report numbers
+    # {seq} the year's report count at the office, {code} REPORT_CODE, {month} in Roman numerals, {year}
+    "REPORT_NUMBER": "{seq:03d}/HD-KPU-{code}/{month}/{year}",
+    "REPORT_DOWNLOAD_DAYS": 30,  # how long a visitor may download their report from the receipt's QR code
     "KIOSK_IDLE_SECONDS": 60,
     "TICKET_PREFIX": "A",
     "PRIORITY_PREFIX": "",
@@ -43,6 +48,7 @@ _INTS = {
     "SSE_KEEPALIVE_SECONDS": (1, 300),
     "PRINT_RETRY_MAX_SECONDS": (1, 3600),
     "TRUSTED_PROXIES": (0, 5),
+    "REPORT_DOWNLOAD_DAYS": (0, 3650),
 }
 _BOOLS = ("PRINTER_NATIVE_QR", "PRINT_WORKER", "SECURE_COOKIES")
 
@@ -100,10 +106,24 @@ def validate(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     config["CALL_RATIO"] = _ratio(str(config["CALL_RATIO"]))
     if not config["TICKET_PREFIX"]:
         raise ConfigError(f"{PREFIX}TICKET_PREFIX: must not be empty")
-    if not str(config["OFFICE_NAME"]).strip():
-        raise ConfigError(f"{PREFIX}OFFICE_NAME: must not be empty")
+    for key in ("OFFICE_NAME", "PROVINCE_NAME"):
+        if not str(config[key]).strip():
+            raise ConfigError(f"{PREFIX}{key}: must not be empty")
+    _check_report_number(str(config["REPORT_NUMBER"]))
     config["SECRET_KEY"] = config["SECRET_KEY"] or _instance_secret(instance_path)
     return config
+
+
+def _check_report_number(pattern: str) -> None:
+    try:
+        number = pattern.format(seq=12, code="KPG", month="XII", year=2026)
+    except (KeyError, IndexError, ValueError) as error:
+        raise ConfigError(
+            f"{PREFIX}REPORT_NUMBER: {error!s} in {pattern!r}; use {{seq}}, {{code}}, {{month}} and {{year}},"
+            " such as {seq:03d}/HD-KPU-{code}/{month}/{year}"
+        ) from None
+    if "12" not in number or not 0 < len(number) <= 80:
+        raise ConfigError(f"{PREFIX}REPORT_NUMBER: must contain {{seq}} and stay under 80 characters")
 
 
 def _ratio(value: str) -> str:

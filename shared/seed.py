@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.db import write
-from shared.models import Office, Party, Topic
+from shared.models import Office, Party, Province, Regulation, RegulationKind, Topic
 from shared.staff import ensure_desks
 
 # Keputusan KPU 519/2022 and 552/2022; Aceh local parties (18-23) are left out outside Aceh.
@@ -53,18 +53,67 @@ TOPICS: tuple[tuple[str, str, str], ...] = (
     ("lainnya", "Lainnya", "Other"),
 )
 
+# The rules an answer most often cites, as GUIDE-level facts; offices add their Juknis and circulars.
+REGULATIONS: tuple[tuple[RegulationKind, str, str], ...] = (
+    (RegulationKind.LAW, "UU 7/2017", "Undang-Undang Nomor 7 Tahun 2017 tentang Pemilihan Umum"),
+    (
+        RegulationKind.KPU_REGULATION,
+        "PKPU 4/2022",
+        "Peraturan KPU Nomor 4 Tahun 2022 tentang Pendaftaran, Verifikasi, dan Penetapan Partai Politik Peserta"
+        " Pemilihan Umum Anggota Dewan Perwakilan Rakyat dan Dewan Perwakilan Rakyat Daerah",
+    ),
+    (
+        RegulationKind.KPU_DECISION,
+        "Keputusan KPU 519/2022",
+        "Keputusan KPU Nomor 519 Tahun 2022 (nomor urut partai politik peserta Pemilu 2024)",
+    ),
+    (
+        RegulationKind.KPU_DECISION,
+        "Keputusan KPU 552/2022",
+        "Keputusan KPU Nomor 552 Tahun 2022 (nomor urut partai politik lokal Aceh peserta Pemilu 2024)",
+    ),
+    (
+        RegulationKind.KPU_DECISION,
+        "Keputusan KPU Kota Kupang 19/2022",
+        "Keputusan KPU Kota Kupang Nomor 19 Tahun 2022 (standar operasional prosedur helpdesk)",
+    ),
+    (RegulationKind.LAW, "UU 27/2022", "Undang-Undang Nomor 27 Tahun 2022 tentang Pelindungan Data Pribadi"),
+)
 
-def seed(session: Session, office_name: str, timezone: str, desks: int = 2) -> dict[str, int]:
-    """Insert what is missing, give seeded rows the English names they lack, and keep the office name in step with
-    the configuration; idempotent."""
-    added = {"offices": 0, "parties": 0, "topics": 0}
+
+def seed(
+    session: Session,
+    office_name: str,
+    timezone: str,
+    desks: int = 2,
+    province_name: str = "KPU Provinsi Nusa Tenggara Timur",
+    report_code: str = "KPG",
+) -> dict[str, int]:
+    """Insert what is missing, give seeded rows the English names they lack, and keep the office and its province
+    in step with the configuration; idempotent."""
+    added = {"offices": 0, "parties": 0, "topics": 0, "regulations": 0}
     with write(session):
+        province = session.scalar(select(Province).order_by(Province.id).limit(1))
+        if province is None:
+            province = Province(code="main", name=province_name)
+            session.add(province)
+        province.name = province_name
         office = session.scalar(select(Office).order_by(Office.id).limit(1))
         if office is None:
-            session.add(Office(code="main", name=office_name, timezone=timezone))
+            office = Office(code="main", name=office_name, timezone=timezone)
+            session.add(office)
             added["offices"] += 1
-        else:
-            office.name, office.timezone = office_name, timezone
+        office.name, office.timezone, office.report_code, office.province = (
+            office_name,
+            timezone,
+            report_code,
+            province,
+        )
+        known_rules = set(session.scalars(select(Regulation.short_name)))
+        for order, (kind, short_name, title) in enumerate(REGULATIONS):
+            if short_name not in known_rules:
+                session.add(Regulation(kind=kind, short_name=short_name, title=title, sort_order=order))
+                added["regulations"] += 1
         known_parties = {party.name: party for party in session.scalars(select(Party))}
         for order, (number, name, short) in enumerate(PARTIES):
             name_en, short_en = PARTIES_EN.get(name, (None, None))

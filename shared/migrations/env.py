@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from shared.migrate import described_by_models
 from shared.models import Base
 
 engine = context.config.attributes["engine"]
@@ -18,6 +19,7 @@ with engine.connect() as connection:
             target_metadata=Base.metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_object=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base
+
+
+class Province(Base):
+    """A provincial KPU office, whose helpdesk answers the escalations of the city offices in its province."""
+
+    __tablename__ = "provinces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
 
 
 class Office(Base):
@@ -17,6 +27,10 @@ class Office(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(40))
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    report_code: Mapped[str] = mapped_column(String(40), default="")  # "KPG" in 012/HD-KPU-KPG/XII/2026
+
+    province: Mapped[Province | None] = relationship()
 
 
 class Party(Base):

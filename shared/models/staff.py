@@ -50,6 +50,8 @@ class User(Base):
     created_at: Mapped[datetime]
     must_change_password: Mapped[bool] = mapped_column(default=False)  # set when someone else chose it
     deactivated_at: Mapped[datetime | None]
+    # A provincial officer answers the escalations of the offices in this province.
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
 
 
 class StaffSession(Base):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.models import Party, Topic
+from shared.models import Office, Party, Province, Regulation, Topic
 from shared.seed import seed
 
 
@@ -24,6 +24,7 @@ def test_seeding_again_restores_missing_english_names_and_keeps_the_ones_staff_w
         "offices": 0,
         "parties": 0,
         "topics": 0,
+        "regulations": 0,
         "desks": 0,
     }
     session.refresh(other)
@@ -42,3 +43,15 @@ def test_a_topic_without_an_english_name_shows_its_indonesian_one(session: Sessi
     session.add(topic)
     session.commit()
     assert topic.name("en") == "Topik baru"
+
+
+def test_the_office_belongs_to_its_province_and_the_rules_answers_cite_are_listed(session: Session) -> None:
+    office = session.scalar(select(Office))
+    assert office is not None and office.province is not None
+    assert (office.province.name, office.report_code) == ("KPU Provinsi Nusa Tenggara Timur", "KPG")
+    seed(session, "KPU Kota Kupang", "Asia/Makassar", desks=3, province_name="KPU Provinsi NTT", report_code="KPG2")
+    session.refresh(office)
+    assert (office.province.name, office.report_code) == ("KPU Provinsi NTT", "KPG2")
+    assert session.scalar(select(func.count()).select_from(Province)) == 1
+    rules = set(session.scalars(select(Regulation.short_name)))
+    assert {"UU 7/2017", "PKPU 4/2022"} <= rules

@@ -38,6 +38,12 @@ def test_defaults_run_on_sqlite_with_the_preview_printer(tmp_path: Path) -> None
         ("TRUSTED_PROXIES", "all"),
         ("TICKET_PREFIX", "A1"),
         ("OFFICE_NAME", "  "),
+        ("PROVINCE_NAME", ""),
+        ("REPORT_NUMBER", "{seq:03d}/{office}/{year}"),
+        ("REPORT_NUMBER", "{seq:03d}/{"),
+        ("REPORT_NUMBER", "HD/{year}"),
+        ("REPORT_NUMBER", "{seq:x>200}"),
+        ("REPORT_DOWNLOAD_DAYS", "-1"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, variable: str, value: str) -> None:
