@@ -160,7 +160,12 @@ def login() -> Response | tuple[str, int] | str:
     except StaffError as error:
         return render_template("auth/login.html", error=error.text(language()), next=request.form.get("next", "")), 401
     _begin_session(start_session(db(), user.id, runtime().now()))
-    return redirect(_safe_next(request.form.get("next", "")) or url_for("dashboard.index"))
+    return redirect(_safe_next(request.form.get("next", "")) or home(user))
+
+
+def home(user: User) -> str:
+    """Where an account starts: the provincial inbox for provincial officers, the desk for everyone else."""
+    return url_for("province.inbox") if user.role == Role.PROVINCIAL else url_for("dashboard.index")
 
 
 @bp.post("/logout")

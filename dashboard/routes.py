@@ -18,13 +18,14 @@ from shared import calling, print_status
 from shared.board import AT_DESK, Board, board, visit_at_desk
 from shared.calling import Actor, QueueError
 from shared.dates import clock_time
+from shared.events import Event
 from shared.i18n import N_
 from shared.live import Frames, live_stream, queue_changed, shared
 from shared.models import Desk, Visit
 from shared.print_status import printer_trouble
 from shared.settings import unreachable_by_phones
 from shared.staff import QUEUE_ROLES, active_desks, queue_officers
-from shared.web import db, event_stream, language, runtime, wants_fragment
+from shared.web import db, event_stream, form_number, language, runtime, wants_fragment
 from shared.web import gettext as _
 
 bp = Blueprint(
@@ -83,7 +84,7 @@ def printer_notice(session_: Session) -> dict[str, Any]:
 @roles_required(*QUEUE_ROLES)
 def choose_desk() -> Response:
     """Start work at a desk."""
-    desk = db().get(Desk, request.form.get("desk_id", type=int) or 0)
+    desk = db().get(Desk, form_number("desk_id") or 0)
     if desk is None or not desk.active:
         abort(400, description=N_("Pilih meja yang tersedia."))
     session["desk_id"] = desk.id
@@ -103,35 +104,43 @@ def events() -> Response:
     """The board and this officer's desk, pushed after every change anywhere."""
     desk_id, app, lang = session.get("desk_id"), runtime(), language()
 
-    def build_board() -> str:
-        moment = app.now()
-        with app.sessions() as session_:
-            board_ = board(session_, app.queue.today(moment), moment, lang)
-            return render_template("dashboard/_board.html", board=board_)
-
     def build_desk(desk_id: int) -> str:
         with app.sessions() as session_:
             desk = session_.get(Desk, desk_id)
             visit = visit_at_desk(session_, desk_id)
             return render_template("dashboard/_my_desk.html", desk=desk, visit=visit, **transfer_choices(session_))
 
-    def build_printer() -> str:
-        with app.sessions() as session_:
-            return render_template("dashboard/_printer.html", **printer_notice(session_))
-
     def render() -> Frames:
-        frames = [
-            ("board", shared("dashboard-board", build_board)),
-            ("printer", shared("dashboard-printer", build_printer)),
-        ]
+        frames = queue_frames(app, lang)
         if desk_id:
             frames.append(("desk", shared(("dashboard-desk", desk_id), partial(build_desk, desk_id))))
         return frames
 
-    # The print process's events (delayed, printed) keep the printer notice current.
-    return event_stream(
-        live_stream(render, relevant=lambda event: queue_changed(event) or event.name.startswith("print."))
-    )
+    return event_stream(live_stream(render, relevant=queue_or_printer))
+
+
+def queue_frames(app: Any, lang: str) -> Frames:
+    """The board and the printer notice every staff screen keeps live, rendered once per change for all."""
+
+    def build_board() -> str:
+        moment = app.now()
+        with app.sessions() as session_:
+            board_ = board(session_, app.queue.today(moment), moment, lang)
+            return render_template("dashboard/_board.html", board=board_)
+
+    def build_printer() -> str:
+        with app.sessions() as session_:
+            return render_template("dashboard/_printer.html", **printer_notice(session_))
+
+    return [
+        ("board", shared("dashboard-board", build_board)),
+        ("printer", shared("dashboard-printer", build_printer)),
+    ]
+
+
+def queue_or_printer(event: Event) -> bool:
+    """Changes staff screens follow: the queue's, and the print process's (delayed, printed)."""
+    return queue_changed(event) or event.name.startswith("print.")
 
 
 @bp.post("/call-next")
@@ -152,13 +161,13 @@ ACTIONS: dict[str, Callable[[int, Actor], Visit]] = {
     "finish": lambda visit_id, by: calling.finish(db(), visit_id, by, runtime().now()),
     "no-show": lambda visit_id, by: calling.mark_no_show(db(), visit_id, by, runtime().now()),
     "undo-no-show": lambda visit_id, by: calling.undo_no_show(db(), visit_id, by),
-    "return": lambda visit_id, by: calling.return_to_queue(db(), visit_id, by),
+    "return": lambda visit_id, by: calling.return_to_queue(db(), visit_id, by, runtime().now()),
     "transfer": lambda visit_id, by: calling.transfer(
         db(),
         visit_id,
         by,
-        request.form.get("desk_id", type=int) or 0,
-        request.form.get("officer_id", type=int),
+        form_number("desk_id") or 0,
+        form_number("officer_id"),
         runtime().now(),
     ),
 }
@@ -176,7 +185,10 @@ def act(visit_id: int, action: str) -> Response | str:
     except QueueError as error:
         return flash(error.text(language()), status=409)
     at_my_desk = visit.desk_id == desk.id and visit.status in AT_DESK
-    return render_my_desk(desk, visit if at_my_desk else None, marked_absent=visit if action == "no-show" else None)
+    body = render_my_desk(desk, visit if at_my_desk else None, marked_absent=visit if action == "no-show" else None)
+    if action == "start" and at_my_desk:  # service starts: the consultation workspace opens
+        return make_response(body, redirect=url_for("consultation.for_visit", visit_id=visit.id))
+    return body
 
 
 @bp.post("/scan")

@@ -19,12 +19,13 @@ from helpdesk import security
 from printers.layout import paper_width
 from printers.outbox import wake_on_new_jobs
 from shared.config import ConfigError, load_config
+from shared.dates import clock_time
 from shared.db import make_engine, make_sessionmaker
 from shared.events import Broker, Event
 from shared.i18n import SOURCE_LANGUAGE, TRANSLATIONS, check_catalogs
 from shared.pg_events import Listener, channel_for, is_postgresql, notifier
 from shared.settings import QueueSettings, lan_ip, phones_address
-from shared.web import Runtime, close_db, gettext, htmx, language
+from shared.web import Runtime, close_db, gettext, htmx, language, runtime
 
 DEFAULT_PORT = 5000  # `helpdesk serve`'s
 # Imported by name when the app is built, so importing this module stays free of side effects.
@@ -34,6 +35,8 @@ BLUEPRINTS = (
     "kiosk.display:bp",
     "dashboard.auth:bp",
     "dashboard.routes:bp",
+    "dashboard.consultation:bp",
+    "dashboard.province:bp",
 )
 
 
@@ -70,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         app, locale_selector=language, default_locale=SOURCE_LANGUAGE, default_translation_directories=str(TRANSLATIONS)
     )
     app.jinja_env.filters["translated"] = gettext  # text marked with N_() elsewhere: {{ message|translated }}
+    app.jinja_env.filters["clock"] = lambda moment: clock_time(moment, runtime().queue.timezone, language())
     app.context_processor(lambda: {"lang": language(), "config": app.config})
     app.after_request(_vary_on_htmx)
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.checkin import default_office
+from shared.consultation import workspace
 from shared.db import queue_event, write
 from shared.events import Event
 from shared.i18n import N_, Refusal
@@ -115,6 +116,7 @@ def start_service(session: Session, visit_id: int, actor: Actor, now: datetime) 
         visit.status, visit.served_at = S, now
         if visit.desk_id == actor.desk_id:  # a supervisor starting it from elsewhere leaves the desk's officer
             visit.officer_id = actor.officer_id
+        workspace.begin(session, visit, visit.officer_id or actor.officer_id, now)
         _publish(session, visit, "visit.serving")
     return visit
 
@@ -124,6 +126,7 @@ def finish(session: Session, visit_id: int, actor: Actor, now: datetime) -> Visi
     with write(session):
         visit = _locked_for(session, visit_id, (C, S), actor)
         visit.status, visit.finished_at = D, now
+        workspace.close(session, visit.id, now)
         _publish(session, visit, "visit.done")
     return visit
 
@@ -168,10 +171,11 @@ def undo_no_show(session: Session, visit_id: int, actor: Actor) -> Visit:
     return visit
 
 
-def return_to_queue(session: Session, visit_id: int, actor: Actor) -> Visit:
+def return_to_queue(session: Session, visit_id: int, actor: Actor, now: datetime) -> Visit:
     """Put a visitor back in the queue at their original place; the call no longer counts."""
     with write(session):
         visit = _locked_for(session, visit_id, (C, S, N), actor)
+        workspace.pause(session, visit.id, now)
         visit.status, visit.desk_id, visit.officer_id, visit.call_seq = W, None, None, None
         visit.called_at = visit.served_at = visit.finished_at = None
         _publish(session, visit, "visit.returned")
@@ -193,6 +197,7 @@ def transfer(
             raise QueueError("Petugas tidak ditemukan.")
         if desk.id == visit.desk_id and officer_id in (None, visit.officer_id):
             raise QueueError("Tiket {number} sudah di {desk}.", number=visit.number, desk=desk.name)
+        workspace.pause(session, visit.id, now)
         _call(session, visit, desk, officer_id, now, "visit.transferred")
     return visit
 

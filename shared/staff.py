@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shared.db import write
 from shared.i18n import N_, Nn_, Refusal
-from shared.models import Desk, Role, StaffSession, User
+from shared.models import Desk, Province, Role, StaffSession, User
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
@@ -49,6 +49,8 @@ def add_user(session: Session, username: str, name: str, role: Role, password: s
             password_hash=generate_password_hash(password),
             created_at=now,
         )
+        if role == Role.PROVINCIAL:  # answers the escalations of the offices in this deployment's province
+            user.province_id = session.scalar(select(Province.id).order_by(Province.id).limit(1))
         session.add(user)
     return user
 

@@ -108,3 +108,14 @@ def sse(event: str, data: str) -> str:
     """Frame one server-sent event; every line of data gets its own data: field."""
     lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
     return f"event: {event}\n{lines}\n"
+
+
+MAX_ROW_ID = 2**31 - 1  # the largest id every database here stores; larger numbers name no row
+
+
+def form_number(name: str) -> int | None:
+    """A whole number from the submitted form: ASCII digits within a row id's range, else None."""
+    value = request.form.get(name, "")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ROW_ID:
+        return None
+    return int(value)

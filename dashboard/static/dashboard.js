@@ -66,4 +66,68 @@
     }
     if (scanBox()) scanBox().focus();
   });
+
+  // The consultation workspace. The open step's clock ticks here between the server's figures, turning amber at
+  // 80 % of the standard time and red past it.
+  function tick() {
+    document.querySelectorAll("[data-running]").forEach(function (clock) {
+      clock.shownAt = clock.shownAt || Date.now();  // each clock counts on from the figure it was drawn with
+      var seconds = Number(clock.getAttribute("data-seconds")) + Math.floor((Date.now() - clock.shownAt) / 1000);
+      var limit = Number(clock.getAttribute("data-limit"));
+      clock.querySelector("[data-clock]").textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      var step = clock.closest(".step");
+      step.classList.toggle("amber", seconds >= limit * 0.8 && seconds <= limit);
+      step.classList.toggle("red", seconds > limit);
+      step.classList.toggle("ok", seconds < limit * 0.8);
+    });
+  }
+  setInterval(tick, 1000);
+
+  // Autosave keeps a copy of what was typed in this browser until the server has it, so a reload, a dropped
+  // connection or a restarted server loses nothing: the copy is put back and saved when the page opens again.
+  function draftKey(form) { return "helpdesk-problem-" + form.getAttribute("data-problem"); }
+  function fields(form) {
+    return {
+      version: form.querySelector("[data-version]").value,
+      description: form.elements.description.value,
+      answer: form.elements.answer.value,
+    };
+  }
+  function restore(form) {
+    var saved = localStorage.getItem(draftKey(form));
+    if (!saved) return;
+    var draft = JSON.parse(saved), now = fields(form);
+    if (draft.version !== now.version) { localStorage.removeItem(draftKey(form)); return; }  // saved elsewhere since
+    if (draft.description === now.description && draft.answer === now.answer) { localStorage.removeItem(draftKey(form)); return; }
+    form.elements.description.value = draft.description;
+    form.elements.answer.value = draft.answer;
+    htmx.trigger(form, "change");
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-problem]");
+    if (!form) return;
+    localStorage.setItem(draftKey(form), JSON.stringify(fields(form)));
+    form.querySelector(".save-state").textContent = form.getAttribute("data-saving") || "…";
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form[data-problem]");
+    if (!form || event.detail.elt !== form) return;
+    if (!event.detail.successful) {  // no answer: keep the copy and try again shortly
+      form.querySelector(".save-state").textContent = form.getAttribute("data-unsaved") || "!";
+      setTimeout(function () { htmx.trigger(form, "change"); }, 3000);
+      return;
+    }
+    if (form.querySelector("[data-saved]")) {
+      var saved = localStorage.getItem(draftKey(form)), now = fields(form);
+      var draft = saved && JSON.parse(saved);
+      if (!draft) return;
+      if (draft.description === now.description && draft.answer === now.answer) localStorage.removeItem(draftKey(form));
+      else localStorage.setItem(draftKey(form), JSON.stringify(now));  // typed on meanwhile: keep it, on the new version
+    }
+  });
+  htmx.onLoad(function (element) {
+    var forms = element.matches && element.matches("form[data-problem]") ? [element] : element.querySelectorAll("form[data-problem]");
+    forms.forEach(restore);
+  });
 })();
+

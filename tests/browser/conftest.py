@@ -60,10 +60,10 @@ def kiosk_page(browser: object, live_server: object) -> Iterator[object]:
     assert errors == [], f"JavaScript errors: {errors}"
 
 
-def add_officer(server: Server, username: str = "yohana", name: str = "Yohana Bria") -> None:
+def add_officer(server: Server, username: str = "yohana", name: str = "Yohana Bria", role: str = "officer") -> None:
     """An officer account made as an operator makes one; the password is rahasia-123."""
     subprocess.run(
-        [BIN / "helpdesk", "officer", "add", username, "--name", name, "--password-stdin"],
+        [BIN / "helpdesk", "officer", "add", username, "--name", name, "--role", role, "--password-stdin"],
         input="rahasia-123\n",
         text=True,
         env=server.env,
@@ -72,12 +72,17 @@ def add_officer(server: Server, username: str = "yohana", name: str = "Yohana Br
     )
 
 
-def sign_in_at_desk(page: Any, server: Server, desk: str, username: str = "yohana") -> None:
-    """Sign an officer in on the page and start work at a desk."""
+def sign_in(page: Any, server: Server, username: str = "yohana") -> None:
+    """Sign a staff member in on the page."""
     page.goto(f"{server.url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "rahasia-123")
     page.get_by_role("button", name="Masuk").click()
+
+
+def sign_in_at_desk(page: Any, server: Server, desk: str, username: str = "yohana") -> None:
+    """Sign an officer in on the page and start work at a desk."""
+    sign_in(page, server, username)
     page.get_by_role("button", name=desk).click()
 
 

@@ -198,7 +198,9 @@ def test_a_scanned_ticket_has_a_card_of_its_own_that_closes(desk_pc: Any, server
 
     # A step taken on the scanned ticket closes its card; the visitor is then on "Meja saya".
     my_desk.get_by_role("button", name="Mulai layanan").click()
-    my_desk.get_by_role("button", name="Selesai").click()
+    expect(page.get_by_role("heading", name="Konsultasi A-001")).to_be_visible()  # the workspace opens
+    page.get_by_role("link", name="Kembali ke meja saya").click()
+    my_desk.get_by_role("button", name="Selesai", exact=True).click()
     scan(page, server, 2)
     card.get_by_role("button", name="Panggil ke meja saya").click()
     expect(card).to_be_hidden()
@@ -237,3 +239,28 @@ def test_the_header_shows_plainly_whether_live_updates_arrive(desk_pc: Any, serv
     expect(live).to_contain_text("Koneksi terputus", use_inner_text=True, timeout=PUSHED)
     expect(live).to_contain_text("layar tidak diperbarui", use_inner_text=True)
     assert live.evaluate("el => getComputedStyle(el).backgroundColor") != connected
+
+
+def test_the_workspace_opens_on_start_saves_as_the_officer_types_and_keeps_it_over_a_reload(
+    desk_pc: Any, server: LiveServer
+) -> None:
+    page = desk_pc(1366, 768)
+    sign_in_at_desk(page, server, "Meja 2")
+    page.get_by_role("button", name="Panggil berikutnya").tap()
+    page.get_by_role("button", name="Mulai layanan").tap()
+    expect(page.get_by_role("heading", name="Konsultasi A-001")).to_be_visible()
+    expect(page.locator("#board")).to_contain_text("A-002")  # the queue stays in sight
+    expect(page.locator(".step.current")).to_contain_text("Terima dan catat permasalahan")
+
+    page.get_by_label("Masalah baru").fill("Lupa kata sandi SIPOL")
+    page.get_by_role("button", name="Tambah masalah").tap()
+    answer = page.get_by_label("Jawaban / solusi")
+    answer.tap()
+    answer.press_sequentially("Atur ulang lewat admin SIPOL partai.")
+    expect(page.locator(".save-state")).to_contain_text("Tersimpan")
+    page.get_by_role("button", name="3 Jawab permasalahan").tap()
+    expect(page.locator(".step.current")).to_contain_text("Jawab permasalahan")
+
+    page.reload()
+    expect(page.get_by_label("Jawaban / solusi")).to_have_value("Atur ulang lewat admin SIPOL partai.")
+    expect(page.locator(".step.current")).to_contain_text("Jawab permasalahan")

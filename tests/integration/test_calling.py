@@ -151,7 +151,7 @@ def test_the_service_steps_and_their_events(session: Session, sessions: sessionm
         calling.start_service(session, ticket.visit_id, at_desk(officer.id, 2), NOW)
         calling.transfer(session, ticket.visit_id, at_desk(officer.id, 2), 3, None, NOW)
         calling.mark_no_show(session, ticket.visit_id, at_desk(officer.id, 3), NOW)
-        calling.return_to_queue(session, ticket.visit_id, at_desk(officer.id, 1))
+        calling.return_to_queue(session, ticket.visit_id, at_desk(officer.id, 1), NOW)
         received = [events.get(0.1) for _ in range(6)]
     assert [(e.name, e.data["desk"]) for e in received if e] == [
         ("visit.called", "Meja 2"),
@@ -203,7 +203,7 @@ ACTS_ON_A_VISITOR: dict[str, Callable[[Session, int, Actor], Visit]] = {
     "start": lambda s, v, by: calling.start_service(s, v, by, NOW),
     "no-show": lambda s, v, by: calling.mark_no_show(s, v, by, NOW),
     "finish": lambda s, v, by: calling.finish(s, v, by, NOW),
-    "return": lambda s, v, by: calling.return_to_queue(s, v, by),
+    "return": lambda s, v, by: calling.return_to_queue(s, v, by, NOW),
     "transfer": lambda s, v, by: calling.transfer(s, v, by, 3, None, NOW),
 }
 
@@ -288,7 +288,7 @@ def test_an_absence_is_not_undone_once_the_visitor_was_called_again_or_the_desk_
     session: Session,
 ) -> None:
     officer, visit_id = marked_absent_at_desk_2(session)
-    calling.return_to_queue(session, visit_id, at_desk(officer, 2))
+    calling.return_to_queue(session, visit_id, at_desk(officer, 2), NOW)
     with pytest.raises(QueueError, match="^Tiket A-001 sedang menunggu.$"):
         calling.undo_no_show(session, visit_id, at_desk(officer, 2))
 

@@ -8,13 +8,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shared.models import PrintJob
-from tests.conftest import make_user
+from shared import calling
+from shared.calling import Actor
+from shared.consultation import workspace
+from shared.models import PrintJob, Role
+from tests.conftest import NOW, make_user
 from tests.factories import checkin
 
 PUBLIC = "public"
 QUEUE = "queue"  # officers, supervisors and admins; not provincial officers
 ANYONE_SIGNED_IN = "signed-in"
+PROVINCE = "province"  # provincial officers only
 
 # Each endpoint's audience. A new route must be added here, so nobody forgets to decide who may use it.
 AUDIENCE = {
@@ -48,6 +52,24 @@ AUDIENCE = {
     "dashboard.act": QUEUE,
     "dashboard.scan": QUEUE,
     "dashboard.reprint": QUEUE,
+    "consultation.page": QUEUE,
+    "consultation.for_visit": QUEUE,
+    "consultation.finish": QUEUE,
+    "consultation.go_to_step": QUEUE,
+    "consultation.add_problem": QUEUE,
+    "consultation.save_problem": QUEUE,
+    "consultation.problem": QUEUE,
+    "consultation.move_problem": QUEUE,
+    "consultation.remove_problem": QUEUE,
+    "consultation.add_reference": QUEUE,
+    "consultation.remove_reference": QUEUE,
+    "consultation.events": QUEUE,
+    "consultation.escalate": QUEUE,
+    "province.inbox": PROVINCE,
+    "province.events": PROVINCE,
+    "province.claim": PROVINCE,
+    "province.release": PROVINCE,
+    "province.answer": PROVINCE,
 }
 ROLES = ["anonymous", "officer", "supervisor", "provincial", "admin"]
 
@@ -57,12 +79,21 @@ def world(app: Any) -> dict[str, Any]:
     """A waiting visitor with a print job, and one account per role."""
     with app.extensions["helpdesk"].sessions() as session:
         ticket = checkin(session)
-        for role in ROLES[1:]:
-            make_user(session, f"akun-{role}", role=role)
+        users = {role: make_user(session, f"akun-{role}", role=role) for role in ROLES[1:]}
+        job_id = session.scalars(select(PrintJob.id)).one()
+        served = checkin(session).visit_id  # a second visitor, served at Meja 1 with one problem recorded
+        officer = Actor(users["officer"].id, Role.OFFICER, 1)
+        calling.call_ticket(session, served, 1, officer.officer_id, NOW)
+        calling.start_service(session, served, officer, NOW)
+        consultation = workspace.for_visit(session, served)
+        assert consultation is not None
+        problem = workspace.add_problem(session, consultation.id, 1, "Lupa kata sandi", users["officer"], NOW)
         return {
             "token": ticket.token,
             "visit_id": ticket.visit_id,
-            "job_id": session.scalars(select(PrintJob.id)).one(),
+            "job_id": job_id,
+            "consultation_id": consultation.id,
+            "problem_id": problem.id,
         }
 
 
@@ -87,6 +118,12 @@ def sample_url(rule: Any, world: dict[str, Any]) -> str:
         "visit_id": world["visit_id"],
         "job_id": world["job_id"],
         "action": "recall",
+        "consultation_id": world["consultation_id"],
+        "problem_id": world["problem_id"],
+        "step": 3,
+        "direction": "down",
+        "reference_id": world["problem_id"],
+        "escalation_id": world["problem_id"],
         "name": "htmx.min.js",
         "filename": "display.css"
         if rule.endpoint == "display.static"
@@ -112,7 +149,7 @@ def test_who_may_use_what(app: Any, world: dict[str, Any], role: str) -> None:
         where = f"{role} {method} {rule.rule}"
         if rule.endpoint == "auth.logout" or (audience != PUBLIC and role == "anonymous"):
             assert _to_login(response), where
-        elif audience == QUEUE and role == "provincial":
+        elif (audience == QUEUE and role == "provincial") or (audience == PROVINCE and role != "provincial"):
             assert status == 403, where
         else:  # allowed: it may still refuse bad input (400, 404, 409), but never for lack of rights
             assert status not in (401, 403) and status < 500 and not _to_login(response), f"{where}: {status}"

@@ -1,0 +1,263 @@
+"""The consultation workspace: SOP steps 2 to 6 for the visitor at the officer's desk, beside the live queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from dashboard.auth import current_user, roles_required
+from dashboard.routes import flash, my_desk, printer_notice, queue_frames, queue_or_printer, today_board
+from shared import calling
+from shared.calling import Actor, QueueError
+from shared.consultation import escalations, sop, workspace
+from shared.consultation.escalations import EscalationError
+from shared.consultation.models import Consultation, Problem, Regulation
+from shared.consultation.workspace import EditConflict, WorkspaceError
+from shared.dates import clock_time
+from shared.events import Event
+from shared.live import Frames, live_stream
+from shared.models import Topic, User
+from shared.staff import QUEUE_ROLES
+from shared.web import db, event_stream, form_number, language, runtime
+
+bp = Blueprint("consultation", __name__, url_prefix="/dashboard/consultations", template_folder="templates")
+
+
+@bp.get("/<int:consultation_id>")
+@roles_required(*QUEUE_ROLES)
+def page(consultation_id: int) -> str:
+    """The workspace: the visitor, the step clocks and the problem list, with the queue beside them."""
+    consultation = db().get(Consultation, consultation_id) or abort(404)
+    return render_template(
+        "consultation/page.html",
+        consultation=consultation,
+        board=today_board(),
+        **printer_notice(db()),
+        **workspace_view(consultation),
+    )
+
+
+@bp.get("/visit/<int:visit_id>")
+@roles_required(*QUEUE_ROLES)
+def for_visit(visit_id: int) -> Response:
+    """The workspace of a visit being served."""
+    consultation = workspace.for_visit(db(), visit_id) or abort(404)
+    return redirect(url_for("consultation.page", consultation_id=consultation.id))
+
+
+@bp.post("/<int:consultation_id>/finish")
+@roles_required(*QUEUE_ROLES)
+def finish(consultation_id: int) -> Response:
+    """Service is over: back to the desk, ready to call the next visitor."""
+    consultation = db().get(Consultation, consultation_id) or abort(404)
+    desk = my_desk() or abort(409)
+    user = me()
+    try:
+        calling.finish(db(), consultation.visit_id, Actor(user.id, user.role, desk.id), runtime().now())
+    except QueueError as error:
+        return flash(error.text(language()), status=409)
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.get("/<int:consultation_id>/events")
+@roles_required(*QUEUE_ROLES)
+def events(consultation_id: int) -> Response:
+    """The queue beside the workspace, and the province's answers to its escalations as they come."""
+    app, lang, user = runtime(), language(), me()
+
+    def render() -> Frames:
+        frames = queue_frames(app, lang)
+        with app.sessions() as session_:
+            consultation = session_.get(Consultation, consultation_id)
+            if consultation is not None:
+                rows = escalations.for_consultation(session_, consultation_id, app.now(), lang)
+                editable = workspace.may_edit(consultation, user) and not consultation.locked
+                frames += [
+                    (f"escalation-{problem.id}", render_escalation(problem, rows, editable))
+                    for problem in consultation.problems
+                ]
+        return frames
+
+    def relevant(event: Event) -> bool:
+        mine = event.data.get("consultation_id") == consultation_id
+        return queue_or_printer(event) or (mine and event.name.startswith(("escalation.", "consultation.")))
+
+    return event_stream(live_stream(render, relevant=relevant))
+
+
+@bp.post("/problems/<int:problem_id>/escalate")
+@roles_required(*QUEUE_ROLES)
+def escalate(problem_id: int) -> Response | str:
+    """Send a problem the desk cannot solve to the provincial helpdesk, with a note."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    if not workspace.may_edit(problem.consultation, me()):
+        return flash(WorkspaceError("Konsultasi ini ditangani petugas lain.").text(language()), status=409)
+    try:
+        escalations.escalate(db(), problem_id, request.form.get("note", ""), me().id, runtime().now())
+    except EscalationError as error:
+        return flash(error.text(language()), status=409)
+    db().refresh(problem)
+    rows = escalations.for_consultation(db(), problem.consultation_id, runtime().now(), language())
+    return render_escalation(problem, rows, editable=True)
+
+
+def render_escalation(problem: Problem, rows: list[escalations.EscalationRow], editable: bool) -> str:
+    """A problem's escalations, their answers, and the form to send it up when none is waiting."""
+    mine = [row for row in rows if row.problem_id == problem.id]
+    waiting = any(row.status != escalations.EscalationStatus.ANSWERED for row in mine)
+    return render_template(
+        "consultation/_escalation.html", problem=problem, rows=mine, editable=editable, waiting=waiting
+    )
+
+
+@bp.post("/<int:consultation_id>/steps/<int:step>")
+@roles_required(*QUEUE_ROLES)
+def go_to_step(consultation_id: int, step: int) -> Response | str:
+    """Move the consultation to another SOP step."""
+    try:
+        consultation = workspace.go_to_step(db(), consultation_id, step, me(), runtime().now())
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_template("consultation/_steps.html", consultation=consultation, **workspace_view(consultation))
+
+
+@bp.post("/<int:consultation_id>/problems")
+@roles_required(*QUEUE_ROLES)
+def add_problem(consultation_id: int) -> Response | str:
+    """Add a problem to the list."""
+    topic_id = form_number("topic_id") or 0
+    try:
+        problem = workspace.add_problem(
+            db(), consultation_id, topic_id, request.form.get("description", ""), me(), runtime().now()
+        )
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_problems(problem.consultation)
+
+
+@bp.post("/problems/<int:problem_id>")
+@roles_required(*QUEUE_ROLES)
+def save_problem(problem_id: int) -> Response | str:
+    """Autosave: the fields the officer changed, if nobody saved the problem since this copy was loaded."""
+    form = request.form
+    try:
+        problem = workspace.save_problem(
+            db(),
+            problem_id,
+            form_number("version") or 0,
+            me(),
+            runtime().now(),
+            description=form.get("description"),
+            answer=form.get("answer"),
+            topic_id=(form_number("topic_id") or 0) if "topic_id" in form else None,
+        )
+    except EditConflict as error:
+        return render_template("consultation/_saved.html", problem=error.problem, conflict=True)
+    except WorkspaceError as error:
+        return render_template("consultation/_saved.html", problem=None, problem_id=problem_id, error=error)
+    return render_template("consultation/_saved.html", problem=problem, saved_at=saved_at(problem))
+
+
+@bp.get("/problems/<int:problem_id>")
+@roles_required(*QUEUE_ROLES)
+def problem(problem_id: int) -> str:
+    """One problem as saved now (to replace a stale copy after a conflict)."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    return render_template("consultation/_problem.html", problem=problem, **workspace_view(problem.consultation))
+
+
+@bp.post("/problems/<int:problem_id>/<any(up, down):direction>")
+@roles_required(*QUEUE_ROLES)
+def move_problem(problem_id: int, direction: str) -> Response | str:
+    """Move a problem up or down the list."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    try:
+        workspace.move_problem(db(), problem_id, -1 if direction == "up" else 1, me(), runtime().now())
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_problems(problem.consultation)
+
+
+@bp.post("/problems/<int:problem_id>/remove")
+@roles_required(*QUEUE_ROLES)
+def remove_problem(problem_id: int) -> Response | str:
+    """Remove a problem that nobody changed elsewhere in the meantime."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    consultation = problem.consultation
+    try:
+        workspace.remove_problem(db(), problem_id, form_number("version") or 0, me(), runtime().now())
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_problems(consultation)
+
+
+@bp.post("/problems/<int:problem_id>/references")
+@roles_required(*QUEUE_ROLES)
+def add_reference(problem_id: int) -> Response | str:
+    """Cite a rule, with its article, or an approved FAQ entry under the problem's answer."""
+    try:
+        problem = workspace.add_reference(
+            db(),
+            problem_id,
+            me(),
+            runtime().now(),
+            regulation_id=form_number("regulation_id") if "regulation_id" in request.form else None,
+            article=request.form.get("article", ""),
+            faq_id=form_number("faq_id") if "faq_id" in request.form else None,
+        ).problem_id
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_references(problem)
+
+
+@bp.post("/references/<int:reference_id>/remove")
+@roles_required(*QUEUE_ROLES)
+def remove_reference(reference_id: int) -> Response | str:
+    """Take a reference away from an answer."""
+    try:
+        problem = workspace.remove_reference(db(), reference_id, me(), runtime().now())
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_references(problem.id)
+
+
+def render_references(problem_id: int) -> str:
+    """A problem's references after a change."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    db().refresh(problem)
+    return render_template("consultation/_references.html", problem=problem, **workspace_view(problem.consultation))
+
+
+def me() -> User:
+    """The signed-in officer."""
+    return current_user() or abort(401)
+
+
+def topics() -> list[Topic]:
+    """The check-in topics a problem can have."""
+    return list(db().scalars(select(Topic).where(Topic.active).order_by(Topic.sort_order)))
+
+
+def workspace_view(consultation: Consultation) -> dict[str, object]:
+    """What the workspace templates show besides the consultation."""
+    rows = escalations.for_consultation(db(), consultation.id, runtime().now(), language())
+    return {
+        "escalation_rows": rows,
+        "times": workspace.step_times(consultation, runtime().now()),
+        "steps": sop.STEPS,
+        "topics": topics(),
+        "regulations": db().scalars(select(Regulation).where(Regulation.active).order_by(Regulation.sort_order)).all(),
+        "editable": workspace.may_edit(consultation, me()) and not consultation.locked,
+    }
+
+
+def render_problems(consultation: Consultation) -> str:
+    """The problem list after a change to it."""
+    db().refresh(consultation)
+    return render_template("consultation/_problems.html", consultation=consultation, **workspace_view(consultation))
+
+
+def saved_at(problem: Problem) -> str:
+    """When the problem was saved, on the office clock."""
+    return clock_time(problem.updated_at, runtime().queue.timezone, language())
