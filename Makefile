@@ -30,6 +30,8 @@ bench: deps $(VENV)/.installed-bench
 	$(BIN)/python bench/live.py --subscribers 1000 --phones 900
 	$(BIN)/python bench/print_start.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/faq_search.py
+	$(BIN)/python bench/report_pdf.py
 
 db: deps
 	$(BIN)/helpdesk db upgrade

@@ -268,6 +268,29 @@ def scratch(prefix: str, keep: bool) -> Iterator[Path]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_and_report(
+    argv_args: argparse.Namespace,
+    prefix: str,
+    benchmark: Callable[[argparse.Namespace, Path], Any],
+    render: Callable[[Any], str],
+    name: str,
+    passed: Callable[[Any], bool],
+) -> int:
+    """Run a benchmark in a scratch folder, print its report and save the JSON.
+
+    2 when it could not run, 1 when a goal or check failed, 0 otherwise.
+    """
+    with scratch(prefix, argv_args.keep) as folder:
+        try:
+            report = benchmark(argv_args, folder)
+        except BenchError as error:
+            print(f"benchmark failed: {error}", file=sys.stderr)
+            return 2
+    print(render(report))
+    print(f"\nJSON: {save(report, name).relative_to(ROOT)}")
+    return 0 if passed(report) else 1
+
+
 def log_tail(path: Path, lines: int = 30) -> str:
     """The last lines of a process log."""
     try:
@@ -1060,16 +1083,9 @@ def benchmark(args: argparse.Namespace, tmp: Path) -> Report:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, save the JSON; 1 if a correctness check failed."""
-    args = parse_args(argv)
-    with scratch("helpdesk-bench-", args.keep) as tmp:
-        try:
-            report = benchmark(args, tmp)
-        except BenchError as error:
-            print(f"benchmark failed: {error}", file=sys.stderr)
-            return 2
-    print(render_report(report))
-    print(f"\nJSON: {save(report).relative_to(ROOT)}")
-    return 1 if report.problems else 0
+    return run_and_report(
+        parse_args(argv), "helpdesk-bench-", benchmark, render_report, "checkin", lambda report: not report.problems
+    )
 
 
 if __name__ == "__main__":

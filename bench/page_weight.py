@@ -28,12 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/checkin.py, al
 
 from checkin import (  # noqa: E402 - after the path set-up
     HOST,
-    ROOT,
     BenchError,
     free_port,
     machine,
-    save,
-    scratch,
+    run_and_report,
     services,
 )
 
@@ -224,16 +222,14 @@ def benchmark(args: argparse.Namespace, tmp: Path) -> Report:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the report, save the JSON; 1 if a goal is missed."""
-    args = parse_args(argv)
-    with scratch("helpdesk-weight-", args.keep) as tmp:
-        try:
-            report = benchmark(args, tmp)
-        except BenchError as error:
-            print(f"benchmark failed: {error}", file=sys.stderr)
-            return 2
-    print(render_report(report))
-    print(f"\nJSON: {save(report, 'page-weight').relative_to(ROOT)}")
-    return 0 if all(report.goals.values()) else 1
+    return run_and_report(
+        parse_args(argv),
+        "helpdesk-weight-",
+        benchmark,
+        render_report,
+        "page-weight",
+        lambda report: all(report.goals.values()),
+    )
 
 
 if __name__ == "__main__":

@@ -21,12 +21,13 @@ from werkzeug.wrappers import Response
 from shared.i18n import LANGUAGES, N_, Nn_, Refusal
 from shared.models import Role, User
 from shared.staff import StaffError, authenticate, change_password, end_session, session_user, start_session
-from shared.web import db, htmx, language, runtime
+from shared.web import db, htmx, language, runtime, use_language
 from shared.web import gettext as _
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-STAFF_BLUEPRINTS = {"auth", "dashboard"}
+# Screens without a staff sign-in; every other blueprint is a staff one, and its changes need the CSRF token.
+PUBLIC_BLUEPRINTS = {"kiosk", "display", "assets"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 View = TypeVar("View", bound=Callable[..., Any])
 PASSWORD_CHANGED = N_("Kata sandi Anda sudah diganti. Sesi masuk di perangkat lain sudah diakhiri.")
@@ -90,7 +91,7 @@ def check_csrf() -> None:
     The public kiosk has no signed-in session to abuse; its check-in carries a signed, single-use
     consent token instead.
     """
-    if request.method not in UNSAFE_METHODS or request.blueprint not in STAFF_BLUEPRINTS:
+    if request.method not in UNSAFE_METHODS or request.blueprint in PUBLIC_BLUEPRINTS:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not hmac.compare_digest(sent, session.get("csrf", "")):
@@ -128,9 +129,15 @@ def staff_context() -> dict[str, Any]:
 @bp.app_errorhandler(400)
 @bp.app_errorhandler(403)
 @bp.app_errorhandler(409)
+@bp.app_errorhandler(413)
 def refused(error: HTTPException) -> Response | tuple[str, int]:
     """Explain a refused request: in the dashboard's notice area for htmx, else as a page."""
-    messages = {403: N_("Akun Anda tidak berhak membuka halaman ini.")}
+    messages = {
+        403: N_("Akun Anda tidak berhak membuka halaman ini."),
+        413: N_("Yang dikirim terlalu besar."),
+    }
+    if error.code == 413:  # the body cannot be read, so the language comes from the session alone
+        use_language(session.get("lang", ""))
     message = messages.get(error.code or 400, error.description or "")
     if htmx:
         body = render_template("dashboard/_flash.html", message=message)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from dashboard.auth import current_user, roles_required
 from dashboard.routes import flash, my_desk, printer_notice, queue_frames, queue_or_printer, today_board
 from shared import calling
 from shared.calling import Actor, QueueError
-from shared.consultation import escalations, sop, workspace
+from shared.consultation import escalations, knowledge, photos, sop, workspace
 from shared.consultation.escalations import EscalationError
-from shared.consultation.models import Consultation, Problem, Regulation
+from shared.consultation.knowledge import KnowledgeError
+from shared.consultation.models import Consultation, Photo, Problem, Regulation
+from shared.consultation.photos import PhotoRejected
 from shared.consultation.workspace import EditConflict, WorkspaceError
 from shared.dates import clock_time
 from shared.events import Event
+from shared.i18n import N_
 from shared.live import Frames, live_stream
 from shared.models import Topic, User
 from shared.staff import QUEUE_ROLES
-from shared.web import db, event_stream, form_number, language, runtime
+from shared.web import accepts_uploads, db, event_stream, form_number, language, runtime, use_language
 
 bp = Blueprint("consultation", __name__, url_prefix="/dashboard/consultations", template_folder="templates")
+UPLOAD_OVERHEAD = 64 * 1024  # the caption and the multipart form's own bytes around a photo
 
 
 @bp.get("/<int:consultation_id>")
@@ -222,6 +229,102 @@ def remove_reference(reference_id: int) -> Response | str:
     return render_references(problem.id)
 
 
+@bp.get("/problems/<int:problem_id>/faq")
+@roles_required(*QUEUE_ROLES)
+def search_faq(problem_id: int) -> str:
+    """Approved knowledge-base entries matching what the officer types, best first."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    query = request.args.get("q", "")
+    hits = knowledge.search(db(), query, limit=5)
+    return render_template(
+        "consultation/_faq_results.html",
+        problem=problem,
+        hits=hits,
+        query=query,
+        **workspace_view(problem.consultation),
+    )
+
+
+@bp.post("/problems/<int:problem_id>/faq-draft")
+@roles_required(*QUEUE_ROLES)
+def save_faq_draft(problem_id: int) -> Response | str:
+    """Offer the problem and its answer to the knowledge base as a draft a supervisor approves."""
+    problem = db().get(Problem, problem_id) or abort(404)
+    references = "; ".join(
+        f"{ref.regulation.short_name} {ref.article}".strip() for ref in problem.references if ref.regulation
+    )
+    try:
+        knowledge.add_draft(
+            db(), problem.description, problem.answer, problem.topic_id, references, me().id, runtime().now()
+        )
+    except KnowledgeError as error:
+        return flash(error.text(language()), status=409)
+    return flash(N_("Disimpan sebagai draf FAQ. Supervisor memeriksanya sebelum muncul di pencarian."))
+
+
+@bp.post("/<int:consultation_id>/photos")
+@accepts_uploads(photos.MAX_BYTES + UPLOAD_OVERHEAD)  # a 10 MB photo, its caption and the form around them
+@roles_required(*QUEUE_ROLES)
+def add_photo(consultation_id: int) -> Response | str:
+    """Documentation photo from the webcam or a file: decoded, re-encoded without EXIF, kept outside the web root."""
+    consultation = db().get(Consultation, consultation_id) or abort(404)
+    if not workspace.may_edit(consultation, me()):
+        return flash(WorkspaceError("Konsultasi ini ditangani petugas lain.").text(language()), status=409)
+    try:
+        upload = request.files.get("photo")
+        photos.store_photo(
+            db(),
+            photo_dir(),
+            consultation_id,
+            upload.read(photos.MAX_BYTES + 1) if upload else b"",
+            request.form.get("caption", ""),
+            me().id,
+            runtime().now(),
+        )
+    except RequestEntityTooLarge:
+        use_language(session.get("lang", ""))  # the body cannot be read, so the language comes from the session
+        return flash(PhotoRejected(photos.TOO_BIG).text(language()), status=413)
+    except PhotoRejected as error:
+        return flash(error.text(language()), status=400)
+    return render_photos(consultation)
+
+
+@bp.post("/photos/<int:photo_id>/remove")
+@roles_required(*QUEUE_ROLES)
+def remove_photo(photo_id: int) -> Response | str:
+    """Take a photo out of the documentation (the record of it stays in the history)."""
+    photo = db().get(Photo, photo_id) or abort(404)
+    consultation = db().get(Consultation, photo.consultation_id) or abort(404)
+    if not workspace.may_edit(consultation, me()) or consultation.locked:
+        return flash(WorkspaceError("Laporan sudah ditandatangani: perubahan hanya lewat ralat.").text(language()), 409)
+    try:
+        photos.remove_photo(db(), photo_dir(), photo_id, me().id, runtime().now())
+    except PhotoRejected as error:
+        return flash(error.text(language()), status=404)
+    return render_photos(consultation)
+
+
+@bp.get("/photos/<int:photo_id>")
+@roles_required(*QUEUE_ROLES)
+def photo(photo_id: int) -> Response:
+    """A documentation photo, for staff only and never kept by the browser's cache."""
+    try:
+        _, data = photos.read_photo(db(), photo_dir(), photo_id)
+    except PhotoRejected:
+        abort(404)
+    return Response(data, mimetype=photos.MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+
+
+def photo_dir() -> Path:
+    """Where photos are kept: the instance folder, which the web server never serves."""
+    return Path(current_app.instance_path) / "photos"
+
+
+def render_photos(consultation: Consultation) -> str:
+    """The consultation's photos after a change."""
+    return render_template("consultation/_photos.html", consultation=consultation, **workspace_view(consultation))
+
+
 def render_references(problem_id: int) -> str:
     """A problem's references after a change."""
     problem = db().get(Problem, problem_id) or abort(404)
@@ -244,6 +347,7 @@ def workspace_view(consultation: Consultation) -> dict[str, object]:
     rows = escalations.for_consultation(db(), consultation.id, runtime().now(), language())
     return {
         "escalation_rows": rows,
+        "photos": photos.photos_of(db(), consultation.id),
         "times": workspace.step_times(consultation, runtime().now()),
         "steps": sop.STEPS,
         "topics": topics(),

@@ -25,7 +25,7 @@ from shared.events import Broker, Event
 from shared.i18n import SOURCE_LANGUAGE, TRANSLATIONS, check_catalogs
 from shared.pg_events import Listener, channel_for, is_postgresql, notifier
 from shared.settings import QueueSettings, lan_ip, phones_address
-from shared.web import Runtime, close_db, gettext, htmx, language, runtime
+from shared.web import Runtime, close_db, gettext, htmx, language, runtime, upload_limit
 
 DEFAULT_PORT = 5000  # `helpdesk serve`'s
 # Imported by name when the app is built, so importing this module stays free of side effects.
@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "dashboard.routes:bp",
     "dashboard.consultation:bp",
     "dashboard.province:bp",
+    "dashboard.knowledge:bp",
 )
 
 
@@ -54,7 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.config.update(config, PUBLIC_URL_CONFIGURED=bool(config["PUBLIC_URL"]))
     if not config["PUBLIC_URL"]:  # `helpdesk serve` corrects the port once it knows where it listens
         app.config["PUBLIC_URL"] = config["PUBLIC_URL"] = phones_address("", "", DEFAULT_PORT, lan_ip)
-    app.config.update(MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.before_request(upload_limit)  # first, so no check reads a body before its limit is set
     security.init_app(app)
 
     engine = make_engine(config["DATABASE_URL"])

@@ -17,7 +17,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from helpdesk.app import create_app
 from helpdesk.server import run_server, run_workers, workers_refused
 from shared import migrate
-from shared.models import Role
+from shared.consultation.knowledge import KnowledgeError, add_regulation, deactivate_regulation, list_regulations
+from shared.models import RegulationKind, Role
 from shared.seed import seed as seed_data
 from shared.settings import lan_ip, phones_address, unreachable_by_phones
 from shared.staff import StaffError, add_user, deactivate, ensure_admin, reset_password
@@ -111,9 +112,10 @@ def seed() -> None:
             app.config["DESKS"],
             app.config["PROVINCE_NAME"],
             app.config["REPORT_CODE"],
+            datetime.now(UTC),
         )
         password = ensure_admin(session, datetime.now(UTC))
-    click.echo("seeded: " + ", ".join(f"{count} {what}" for what, count in added.items()))
+    click.echo("seeded: " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in added.items()))
     if password:
         click.echo(
             "\nAn administrator account was created. Sign in at /login with\n"
@@ -177,6 +179,53 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@cli.group()
+def regulation() -> None:
+    """The rules answers cite (laws, KPU regulations and decisions, guidelines, circulars)."""
+
+
+@regulation.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include deactivated rules.")
+@with_appcontext
+def regulation_list(show_all: bool) -> None:
+    """Show the rules officers can cite, in order."""
+    with runtime().sessions() as session:
+        rules = list_regulations(session, active_only=not show_all)
+    for rule in rules:
+        state = "" if rule.active else "(deactivated) "
+        click.echo(f"{rule.short_name:<34}  {rule.kind.value:<12}  {state}{rule.title}")
+    if not rules:
+        click.echo("no rules listed")
+
+
+@regulation.command("add")
+@click.argument("short_name")
+@click.option("--kind", required=True, type=click.Choice([kind.value for kind in RegulationKind]))
+@click.option("--title", required=True, help='The full title, e.g. "Peraturan KPU Nomor 4 Tahun 2022 tentang ...".')
+@with_appcontext
+def regulation_add(short_name: str, kind: str, title: str) -> None:
+    """Add a rule (such as "PKPU 4/2022") to the list; a deactivated one comes back with this kind and title."""
+    with runtime().sessions() as session:
+        try:
+            rule = add_regulation(session, kind, short_name, title)
+        except KnowledgeError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"rule {rule.short_name} ({rule.kind.label}) listed")
+
+
+@regulation.command("deactivate")
+@click.argument("short_name")
+@with_appcontext
+def regulation_deactivate(short_name: str) -> None:
+    """Stop offering a rule for new answers; answers that already cite it keep it."""
+    with runtime().sessions() as session:
+        try:
+            rule = deactivate_regulation(session, short_name)
+        except KnowledgeError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"rule {rule.short_name} deactivated")
 
 
 @cli.group()

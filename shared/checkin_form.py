@@ -15,6 +15,7 @@ from PIL import Image
 from shared.i18n import N_
 from shared.models import VisitorType
 from shared.phone import normalise_phone
+from shared.text import hidden_characters
 
 NAME_MAX = 100
 SIGNATURE_MAX_BYTES = 200_000
@@ -26,7 +27,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _MARKUP = re.compile(r"[<>{}\\]|&#|javascript:", re.IGNORECASE)
 _NAME_CHARS = re.compile(r"[^\W\d_]|[ .,'\-]")
 _ID = re.compile(r"[0-9]{1,9}")  # int() would also take " 1 ", "+5", "1_0" and "٥"
-_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 NAME_TOO_LONG = N_("Nama terlalu panjang (paling banyak 100 huruf).")  # NAME_MAX, written out: msgids are literals
 PHONE_INVALID = N_("Nomor HP tidak valid. Tulis nomor HP Indonesia, misalnya 0812 3456 7890.")
@@ -93,7 +93,7 @@ def unreadable_fields(form: Mapping[str, str]) -> dict[str, str]:
         raw = form.get(name) or ""
         if len(raw) > limit.chars:
             errors[name] = limit.too_long
-        elif _has_hidden_characters(raw):
+        elif hidden_characters(raw):
             errors[name] = limit.hidden
     return errors
 
@@ -135,12 +135,6 @@ def parse_checkin(
         ),
         {},
     )
-
-
-def _has_hidden_characters(text: str) -> bool:
-    if text.isascii():
-        return _ASCII_CONTROL.search(text) is not None
-    return any(unicodedata.category(char).startswith("C") for char in text)
 
 
 def _clean_name(raw: str, errors: dict[str, str]) -> str:

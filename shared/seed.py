@@ -1,12 +1,14 @@
-"""Starting reference data: the office, the Pemilu 2024 parties and consultation topics."""
+"""Starting reference data: the office, the Pemilu 2024 parties, consultation topics and sample FAQ entries."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.db import write
-from shared.models import Office, Party, Province, Regulation, RegulationKind, Topic
+from shared.models import FaqEntry, FaqStatus, Office, Party, Province, Regulation, RegulationKind, Topic
 from shared.staff import ensure_desks
 
 # Keputusan KPU 519/2022 and 552/2022; Aceh local parties (18-23) are left out outside Aceh.
@@ -80,6 +82,57 @@ REGULATIONS: tuple[tuple[RegulationKind, str, str], ...] = (
     (RegulationKind.LAW, "UU 27/2022", "Undang-Undang Nomor 27 Tahun 2022 tentang Pelindungan Data Pribadi"),
 )
 
+SAMPLE_NOTE = (
+    "\n\n[Contoh bawaan aplikasi, bukan jawaban resmi kantor. Supervisor mengganti teks ini dengan jawaban kantor"
+    " berdasarkan peraturan dan petunjuk teknis yang berlaku.]"
+)
+# A few entries to try the knowledge-base search with, shown as samples until the office writes its own. They say
+# how to handle a visitor, never what the law says: the office's answers rest on the texts it cites.
+SAMPLE_FAQ: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "sipol-akun",
+        "[Contoh] Operator partai tidak bisa login ke SIPOL. Apa yang dilakukan helpdesk?",
+        "Minta operator mencoba lagi dengan nama pengguna yang diketik tanpa spasi dan huruf besar-kecil kata sandi"
+        " yang benar. Jangan meminta, mengetik atau mencatat kata sandi pengunjung. Jika akun tetap tidak bisa"
+        " dipakai (terkunci atau lupa kata sandi), catat nama operator, partai dan nama akunnya, lalu teruskan ke"
+        " helpdesk provinsi: masalah pengguna SIPOL partai dijawab di sana.",
+        "SOP helpdesk kantor",
+    ),
+    (
+        "unggah-anggota",
+        "[Contoh] Unggah data anggota ke SIPOL ditolak karena NIK tidak valid. Apa yang perlu diperiksa?",
+        "Bersama operator, cocokkan NIK pada berkas unggahan dengan KTP elektronik atau KTA anggota: 16 angka, tanpa"
+        " spasi, titik atau tanda petik. Periksa juga kode wilayah dan bahwa berkas memakai templat unggah dari"
+        " SIPOL. Perbaiki baris yang ditolak, lalu unggah ulang baris itu saja.",
+        "Petunjuk teknis SIPOL yang berlaku",
+    ),
+    (
+        "keanggotaan-ganda",
+        "[Contoh] Apa arti keanggotaan ganda di SIPOL dan bagaimana menindaklanjutinya?",
+        "Keanggotaan ganda berarti NIK yang sama tercatat sebagai anggota lebih dari satu kali, dalam satu partai"
+        " atau di partai lain. Tunjukkan kepada pengunjung data mana yang tercatat ganda, jelaskan status hasil"
+        " verifikasinya (MS, BMS atau TMS) dan langkah tindak lanjut menurut petunjuk teknis tahapan yang sedang"
+        " berjalan. Pertanyaan tentang substansi persyaratan diteruskan ke helpdesk provinsi.",
+        "Petunjuk teknis verifikasi yang berlaku",
+    ),
+    (
+        "pencatutan",
+        "[Contoh] Nama saya tercatat sebagai anggota partai tanpa persetujuan saya. Apa yang bisa saya lakukan?",
+        "Catat nama, nomor HP dan partai yang mencantumkan nama pengunjung. Periksa bersama pengunjung apakah"
+        " NIK-nya memang tercatat, tanpa menunjukkan data anggota lain. Jelaskan cara menyampaikan tanggapan atau"
+        " pengaduan yang disediakan KPU untuk tahapan ini, dan dokumen yang perlu dibawa.",
+        "",
+    ),
+    (
+        "domisili",
+        "[Contoh] Dokumen apa yang perlu disiapkan untuk keterangan domisili kantor tetap partai?",
+        "Sebutkan dokumen yang dipersyaratkan untuk kantor tetap menurut petunjuk teknis tahapan yang sedang"
+        " berjalan, lalu periksa kelengkapannya bersama pengunjung satu per satu. Catat dokumen yang belum ada. Jika"
+        " persyaratannya belum jelas, teruskan pertanyaannya ke helpdesk provinsi.",
+        "Petunjuk teknis verifikasi yang berlaku",
+    ),
+)
+
 
 def seed(
     session: Session,
@@ -88,10 +141,12 @@ def seed(
     desks: int = 2,
     province_name: str = "KPU Provinsi Nusa Tenggara Timur",
     report_code: str = "KPG",
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """Insert what is missing, give seeded rows the English names they lack, and keep the office and its province
-    in step with the configuration; idempotent."""
-    added = {"offices": 0, "parties": 0, "topics": 0, "regulations": 0}
+    in step with the configuration; idempotent. Sample FAQ entries go only into an empty knowledge base."""
+    now = now or datetime.now(UTC)
+    added = {"offices": 0, "parties": 0, "topics": 0, "regulations": 0, "faq_samples": 0}
     with write(session):
         province = session.scalar(select(Province).order_by(Province.id).limit(1))
         if province is None:
@@ -127,9 +182,26 @@ def seed(
         for order, (code, name_id, name_en) in enumerate(TOPICS):
             topic = known_topics.get(code)
             if topic is None:
-                session.add(Topic(code=code, name_id=name_id, name_en=name_en, sort_order=order))
+                topic = known_topics[code] = Topic(code=code, name_id=name_id, name_en=name_en, sort_order=order)
+                session.add(topic)
                 added["topics"] += 1
             elif not topic.name_en:
                 topic.name_en = name_en
+        # Only into an empty knowledge base: entries the office wrote, or samples it edited or kept, are its choice.
+        if not session.scalar(select(func.count()).select_from(FaqEntry)):
+            for code, question, answer, references in SAMPLE_FAQ:
+                session.add(
+                    FaqEntry(
+                        question=question,
+                        answer=answer + SAMPLE_NOTE,
+                        topic=known_topics.get(code),
+                        references=references,
+                        status=FaqStatus.APPROVED,
+                        sample=True,
+                        created_at=now,
+                        approved_at=now,
+                    )
+                )
+                added["faq_samples"] += 1
     added["desks"] = ensure_desks(session, desks)
     return added

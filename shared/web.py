@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import flask_babel
 from flask import Response, current_app, g, request, session, stream_with_context
@@ -119,3 +120,23 @@ def form_number(name: str) -> int | None:
     if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ROW_ID:
         return None
     return int(value)
+
+
+UPLOAD_LIMIT = 2 * 1024 * 1024  # what any request may send, unless its view accepts larger uploads
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def accepts_uploads(limit: int) -> Callable[[V], V]:
+    """Let a view receive a body of up to limit bytes (the app raises the cap before anything reads the body)."""
+
+    def mark(view: V) -> V:
+        view.upload_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def upload_limit() -> None:
+    """Before each request: the body limit of the view it goes to."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    request.max_content_length = getattr(view, "upload_limit", UPLOAD_LIMIT)

@@ -58,3 +58,13 @@ def at_desk(client: Any, username: str, desk_id: int) -> Any:
     client.environ_base["HTTP_X_CSRF_TOKEN"] = token
     client.environ_base["HTTP_HX_REQUEST"] = "true"
     return client
+
+
+def helpdesk(app: Any, *args: str, stdin: str = "") -> Any:
+    """The `helpdesk` command on the test's database."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from helpdesk.cli import cli
+
+    return CliRunner().invoke(cli, list(args), input=stdin, obj=ScriptInfo(create_app=lambda: app))

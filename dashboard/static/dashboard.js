@@ -129,5 +129,58 @@
     var forms = element.matches && element.matches("form[data-problem]") ? [element] : element.querySelectorAll("form[data-problem]");
     forms.forEach(restore);
   });
-})();
 
+  // A knowledge-base answer copied into the problem's answer, after what is there; autosave takes it from there.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-answer]");
+    if (!button) return;
+    var article = document.getElementById(button.getAttribute("data-copy-answer"));
+    var answer = article && article.querySelector("textarea[name=answer]");
+    if (!answer) return;
+    var text = button.closest("li").querySelector("[data-faq-answer]").textContent.trim();
+    answer.value = answer.value.trim() ? answer.value.trim() + "\n\n" + text : text;
+    answer.dispatchEvent(new Event("input", { bubbles: true }));
+    answer.focus();
+  });
+
+  // The webcam, where the browser offers it (a secure context): a frame becomes the form's photo and is sent.
+  var stream = null;
+  function stopCamera(panel) {
+    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    stream = null;
+    if (panel) panel.hidden = true;
+  }
+  function offerCamera(root) {
+    if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+    root.querySelectorAll("[data-webcam]").forEach(function (button) { button.hidden = false; });
+  }
+  htmx.onLoad(function (element) { offerCamera(element.querySelectorAll ? element : document); });
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : null;
+    if (!target) return;
+    var form = target.closest("form.add-photo");
+    if (!form) return;
+    var panel = form.querySelector("[data-webcam-panel]");
+    if (target.closest("[data-webcam]")) {
+      navigator.mediaDevices.getUserMedia({ video: true }).then(function (media) {
+        stream = media;
+        panel.querySelector("video").srcObject = media;
+        panel.hidden = false;
+      });
+    } else if (target.closest("[data-webcam-close]")) {
+      stopCamera(panel);
+    } else if (target.closest("[data-webcam-shoot]")) {
+      var video = panel.querySelector("video"), canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      canvas.toBlob(function (blob) {
+        var files = new DataTransfer();
+        files.items.add(new File([blob], "kamera.jpg", { type: "image/jpeg" }));
+        form.querySelector("input[type=file]").files = files.files;
+        stopCamera(panel);
+        htmx.trigger(form, "submit");
+      }, "image/jpeg", 0.9);
+    }
+  });
+})();

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import enum
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -34,6 +32,7 @@ from shared.models import (
     User,
     Visit,
 )
+from shared.text import hidden_characters, typed_text
 
 OVERDUE_MINUTES = 15  # SOP step 4's standard time: the provincial helpdesk answers within 15 minutes
 NOTE_MAX = 2000
@@ -73,9 +72,6 @@ LATE_ANSWER_REFERENCES = "\nRujukan: {references}"
 # Line and paragraph breaks and tabs are what a textarea legitimately sends; other control characters, private
 # use and unassigned code points, and the bidirectional overrides that make text read differently than it is
 # stored are refused.
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_ALLOWED_CONTROLS = frozenset("\n\t")
 
 
 class EscalationError(Refusal):
@@ -326,26 +322,16 @@ def status_of(escalation: Escalation) -> EscalationStatus:
 
 def _clean(text: str, limit: int, too_long: str, hidden: str, required: str | None) -> str:
     """Text as typed into a textarea, with its line breaks made plain, or a refusal."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    stripped = text.strip()
-    if len(stripped) > limit:  # first, so a huge paste is not scanned character by character
+    if len(text) > 2 * limit:  # first, so a huge paste is not scanned character by character
         raise EscalationError(too_long)
-    # The unstripped text is scanned: str.strip() takes some control characters for spaces and drops them quietly.
-    if _has_hidden_characters(text):
+    if hidden_characters(text, multiline=True):
         raise EscalationError(hidden)
-    if required is not None and not stripped:
+    text = typed_text(text, multiline=True)
+    if len(text) > limit:
+        raise EscalationError(too_long)
+    if required is not None and not text:
         raise EscalationError(required)
-    return stripped
-
-
-def _has_hidden_characters(text: str) -> bool:
-    if text.isascii():
-        return _ASCII_CONTROL.search(text) is not None
-    return any(
-        char in _BIDI_CONTROLS
-        or (char not in _ALLOWED_CONTROLS and unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"))
-        for char in text
-    )
+    return text
 
 
 def _closed(consultation: Consultation) -> bool:

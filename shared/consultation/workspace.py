@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from shared.db import queue_event, write
 from shared.events import Event
 from shared.i18n import N_, Refusal
 from shared.models import Role, Topic, User, Visit
+from shared.text import hidden_characters, typed_text
 
 EDITING_ROLES = (Role.SUPERVISOR, Role.ADMIN)  # may work on any officer's consultation
 MAX_TEXT = 5000  # characters in a problem's description or answer
@@ -301,9 +301,9 @@ def remove_reference(session: Session, reference_id: int, user: User, now: datet
 
 def clean_text(text: str) -> str:
     """An officer's text with line breaks kept; control characters and over-long text are refused."""
-    text = text.replace("\r\n", "\n").strip()
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
+    if hidden_characters(text, multiline=True):
         raise WorkspaceError("Teks berisi karakter yang tidak diizinkan.")
+    text = typed_text(text, multiline=True)
     if len(text) > MAX_TEXT:
         raise WorkspaceError("Teks terlalu panjang: paling banyak {num} karakter.", num=MAX_TEXT)
     return text

@@ -25,6 +25,7 @@ def test_seeding_again_restores_missing_english_names_and_keeps_the_ones_staff_w
         "parties": 0,
         "topics": 0,
         "regulations": 0,
+        "faq_samples": 0,
         "desks": 0,
     }
     session.refresh(other)

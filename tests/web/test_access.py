@@ -19,6 +19,7 @@ PUBLIC = "public"
 QUEUE = "queue"  # officers, supervisors and admins; not provincial officers
 ANYONE_SIGNED_IN = "signed-in"
 PROVINCE = "province"  # provincial officers only
+SUPERVISING = "supervising"  # supervisors and admins
 
 # Each endpoint's audience. A new route must be added here, so nobody forgets to decide who may use it.
 AUDIENCE = {
@@ -65,6 +66,13 @@ AUDIENCE = {
     "consultation.remove_reference": QUEUE,
     "consultation.events": QUEUE,
     "consultation.escalate": QUEUE,
+    "consultation.search_faq": QUEUE,
+    "consultation.add_photo": QUEUE,
+    "consultation.remove_photo": QUEUE,
+    "consultation.photo": QUEUE,
+    "consultation.save_faq_draft": QUEUE,
+    "knowledge.drafts": SUPERVISING,
+    "knowledge.approve": SUPERVISING,
     "province.inbox": PROVINCE,
     "province.events": PROVINCE,
     "province.claim": PROVINCE,
@@ -124,6 +132,8 @@ def sample_url(rule: Any, world: dict[str, Any]) -> str:
         "direction": "down",
         "reference_id": world["problem_id"],
         "escalation_id": world["problem_id"],
+        "faq_id": world["problem_id"],
+        "photo_id": world["problem_id"],
         "name": "htmx.min.js",
         "filename": "display.css"
         if rule.endpoint == "display.static"
@@ -149,10 +159,29 @@ def test_who_may_use_what(app: Any, world: dict[str, Any], role: str) -> None:
         where = f"{role} {method} {rule.rule}"
         if rule.endpoint == "auth.logout" or (audience != PUBLIC and role == "anonymous"):
             assert _to_login(response), where
-        elif (audience == QUEUE and role == "provincial") or (audience == PROVINCE and role != "provincial"):
+        elif (
+            (audience == QUEUE and role == "provincial")
+            or (audience == PROVINCE and role != "provincial")
+            or (audience == SUPERVISING and role not in ("supervisor", "admin"))
+        ):
             assert status == 403, where
         else:  # allowed: it may still refuse bad input (400, 404, 409), but never for lack of rights
             assert status not in (401, 403) and status < 500 and not _to_login(response), f"{where}: {status}"
+
+
+@pytest.mark.parametrize("role", ["officer", "supervisor", "provincial"])
+def test_no_staff_change_is_made_without_the_forms_token(app: Any, world: dict[str, Any], role: str) -> None:
+    client = client_as(app, role)
+    client.environ_base.pop("HTTP_X_CSRF_TOKEN")  # a page on another site posting with the staff's cookie
+    staff_posts = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and AUDIENCE[rule.endpoint] != PUBLIC and rule.endpoint != "auth.logout"
+    ]
+    assert len(staff_posts) > 15
+    for rule in staff_posts:
+        response = client.post(sample_url(rule, world))
+        assert response.status_code == 400, f"{role} POST {rule.rule}: {response.status_code}"
 
 
 def _to_login(response: Any) -> bool:

@@ -6,15 +6,12 @@ import re
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
-from helpdesk.cli import cli
 from shared.models import StaffSession, User
 from shared.staff import ensure_admin
 from tests.conftest import NOW, make_user
-from tests.factories import at_desk, csrf, sign_in
+from tests.factories import at_desk, csrf, helpdesk, sign_in
 
 NEW = "kata-sandi-baru-9"
 
@@ -23,11 +20,6 @@ NEW = "kata-sandi-baru-9"
 def officer(app: Any) -> User:
     with app.extensions["helpdesk"].sessions() as session:
         return make_user(session, "petugas1", name="Yohana Bria")
-
-
-def helpdesk(app: Any, *args: str, stdin: str = "") -> Any:
-    """The `helpdesk` command on the test's database."""
-    return CliRunner().invoke(cli, list(args), input=stdin, obj=ScriptInfo(create_app=lambda: app))
 
 
 def change_password(client: Any, current: str, new: str = NEW, confirm: str | None = None) -> Any:

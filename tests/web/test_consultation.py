@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
-from shared.consultation.models import Problem
+from shared.consultation.models import FaqEntry, FaqStatus, Photo, Problem
 from shared.models import User
+from tests.conftest import NOW, make_user
 from tests.factories import at_desk, checkin
 
 
@@ -20,8 +24,6 @@ def staff(client: Any, officer: User) -> Any:
 
 @pytest.fixture
 def officer(app: Any) -> User:
-    from tests.conftest import make_user
-
     with app.extensions["helpdesk"].sessions() as session:
         return make_user(session)  # type: ignore[no-any-return]
 
@@ -84,11 +86,94 @@ def test_bad_input_is_explained_and_nothing_is_saved(
 def test_another_officer_may_look_but_not_change(app: Any, staff: Any) -> None:
     address, _ = open_workspace(app, staff)
     with app.extensions["helpdesk"].sessions() as session:
-        from tests.conftest import make_user
-
         make_user(session, "petugas2")
     colleague = at_desk(app.test_client(), "petugas2", 1)
     page = colleague.get(address).text
     assert "Tambah masalah" not in page
     refused = colleague.post(f"{address}/problems", data={"topic_id": "1", "description": "Bukan meja saya"})
     assert refused.status_code == 409 and "ditangani petugas lain" in refused.text
+
+
+def test_the_knowledge_base_is_searched_under_a_problem_and_an_answer_offered_as_a_draft(app: Any, staff: Any) -> None:
+    address, _ = open_workspace(app, staff)
+    listed = staff.post(f"{address}/problems", data={"topic_id": "1", "description": "Lupa kata sandi SIPOL"})
+    problem_id = re.search(r'data-problem="(\d+)"', listed.text).group(1)
+    with app.extensions["helpdesk"].sessions() as session:
+        session.add(
+            FaqEntry(
+                question="Bagaimana jika lupa kata sandi SIPOL?",
+                answer="Minta admin partai mengatur ulang.",
+                status=FaqStatus.APPROVED,
+                created_at=NOW,
+            )
+        )
+        session.commit()
+    found = staff.get(f"/dashboard/consultations/problems/{problem_id}/faq", query_string={"q": "SANDI sipo"})
+    assert "Bagaimana jika lupa kata sandi SIPOL?" in found.text and "Jadikan rujukan" in found.text
+    for hostile in ('"', "NEAR(", "*", "a" * 5000, "\x00"):
+        assert (
+            staff.get(f"/dashboard/consultations/problems/{problem_id}/faq", query_string={"q": hostile}).status_code
+            == 200
+        )
+
+    staff.post(f"/dashboard/consultations/problems/{problem_id}", data={"version": "1", "answer": "Atur ulang."})
+    offered = staff.post(f"/dashboard/consultations/problems/{problem_id}/faq-draft")
+    assert "Disimpan sebagai draf FAQ" in offered.text
+    with app.extensions["helpdesk"].sessions() as session:
+        make_user(session, "kepala", role="supervisor")
+        draft_id = session.scalars(select(FaqEntry.id).where(FaqEntry.status == FaqStatus.DRAFT)).one()
+    assert at_desk(app.test_client(), "petugas1", 2).get("/dashboard/knowledge/drafts").status_code == 403
+    supervisor = at_desk(app.test_client(), "kepala", 1)
+    assert "Lupa kata sandi SIPOL" in supervisor.get("/dashboard/knowledge/drafts").text
+    approved = supervisor.post(f"/dashboard/knowledge/drafts/{draft_id}/approve")
+    assert "Tidak ada draf yang menunggu persetujuan." in approved.text
+
+
+def jpeg_with_location() -> bytes:
+    image = Image.new("RGB", (800, 600), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "S", 2: (10.0, 9.0, 0.0)}  # GPS: where the picture was taken
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_photo_is_uploaded_cleaned_and_shown_to_staff_only(app: Any, staff: Any) -> None:
+    address, page = open_workspace(app, staff)
+    consultation_id = address.rsplit("/", 1)[1]
+    assert 'capture="environment"' in page  # the tablet's camera through the file picker
+    sent = staff.post(
+        f"{address}/photos",
+        data={"photo": (io.BytesIO(jpeg_with_location()), "meja.jpg"), "caption": "Penyerahan laporan"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 200 and "Penyerahan laporan" in sent.text
+    photo_url = re.search(r'src="(/dashboard/consultations/photos/\d+)"', sent.text).group(1)
+    served = staff.get(photo_url)
+    assert served.headers["Cache-Control"] == "no-store" and served.mimetype == "image/jpeg"
+    assert 0x8825 not in Image.open(io.BytesIO(served.data)).getexif()  # the location is gone
+    assert app.test_client().get(photo_url).status_code == 302  # signed-out: to the sign-in page
+    assert consultation_id.isdigit()
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "status"),
+    [
+        (b"GIF89a" + b"\x00" * 100, "Foto harus berformat JPEG atau PNG.", 400),
+        (b"\xff\xd8\xff" + b"\x00" * 100, "Foto rusak atau tidak terbaca.", 400),
+        (b"", "Foto kosong.", 400),
+        (b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 70_000), "Foto terlalu besar", 413),
+    ],
+)
+def test_a_bad_upload_is_explained_and_nothing_is_kept(
+    app: Any, staff: Any, data: bytes, message: str, status: int
+) -> None:
+    address, _ = open_workspace(app, staff)
+    sent = staff.post(
+        f"{address}/photos", data={"photo": (io.BytesIO(data), "x.jpg")}, content_type="multipart/form-data"
+    )
+    assert sent.status_code == status and message in sent.text
+    with app.extensions["helpdesk"].sessions() as session:
+        assert session.scalars(select(Photo)).all() == []
+    photo_dir = Path(app.instance_path) / "photos"
+    assert not photo_dir.exists() or list(photo_dir.iterdir()) == []
