@@ -27,7 +27,7 @@ from shared.web import gettext as _
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 # Screens without a staff sign-in; every other blueprint is a staff one, and its changes need the CSRF token.
-PUBLIC_BLUEPRINTS = {"kiosk", "display", "assets"}
+PUBLIC_BLUEPRINTS = {"kiosk", "receipt", "display", "assets"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 View = TypeVar("View", bound=Callable[..., Any])
 PASSWORD_CHANGED = N_("Kata sandi Anda sudah diganti. Sesi masuk di perangkat lain sudah diakhiri.")

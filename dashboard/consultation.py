@@ -13,17 +13,19 @@ from dashboard.auth import current_user, roles_required
 from dashboard.routes import flash, my_desk, printer_notice, queue_frames, queue_or_printer, today_board
 from shared import calling
 from shared.calling import Actor, QueueError
-from shared.consultation import escalations, knowledge, photos, sop, workspace
+from shared.checkin_form import SignatureRefused, read_signature
+from shared.consultation import escalations, knowledge, photos, receipt, report, sop, workspace
 from shared.consultation.escalations import EscalationError
 from shared.consultation.knowledge import KnowledgeError
 from shared.consultation.models import Consultation, Photo, Problem, Regulation
 from shared.consultation.photos import PhotoRejected
+from shared.consultation.receipt import ReceiptError
 from shared.consultation.workspace import EditConflict, WorkspaceError
 from shared.dates import clock_time
 from shared.events import Event
 from shared.i18n import N_
 from shared.live import Frames, live_stream
-from shared.models import Topic, User
+from shared.models import Amendment, Role, Topic, User
 from shared.staff import QUEUE_ROLES
 from shared.web import accepts_uploads, db, event_stream, form_number, language, runtime, use_language
 
@@ -315,6 +317,78 @@ def photo(photo_id: int) -> Response:
     return Response(data, mimetype=photos.MEDIA_TYPE, headers={"Cache-Control": "no-store"})
 
 
+@bp.get("/<int:consultation_id>/report.pdf")
+@roles_required(*QUEUE_ROLES)
+def report_pdf(consultation_id: int) -> Response:
+    """The Laporan Helpdesk as it stands, in the officer's language."""
+    data = build_report_or_404(consultation_id)
+    name = (data.number or f"laporan-{consultation_id}").replace("/", "-")
+    return Response(
+        report.render_pdf(data, photo_dir(), language()),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.post("/<int:consultation_id>/receipt")
+@roles_required(*QUEUE_ROLES)
+def sign_receipt(consultation_id: int) -> Response | str:
+    """The visitor signs for the report: the record locks and the receipt prints."""
+    try:
+        signature = read_signature(request.form.get("signature", ""))
+        consultation = receipt.sign(
+            db(),
+            consultation_id,
+            signature,
+            me(),
+            runtime().now(),
+            runtime().queue,
+            current_app.config["REPORT_NUMBER"],
+        )
+    except (SignatureRefused, ReceiptError) as error:
+        return flash(error.text(language()), status=409)
+    return render_closing(consultation)
+
+
+@bp.post("/<int:consultation_id>/amendments")
+@roles_required(*QUEUE_ROLES)
+def amend(consultation_id: int) -> Response | str:
+    """A correction to a signed record, with its reason."""
+    form = request.form
+    try:
+        workspace.amend(db(), consultation_id, form.get("what", ""), form.get("why", ""), me(), runtime().now())
+    except WorkspaceError as error:
+        return flash(error.text(language()), status=409)
+    return render_closing(db().get_one(Consultation, consultation_id))
+
+
+@bp.get("/<int:consultation_id>/history")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def history(consultation_id: int) -> str:
+    """Who changed what in the consultation, and when."""
+    consultation = db().get(Consultation, consultation_id) or abort(404)
+    return render_template(
+        "consultation/history.html",
+        consultation=consultation,
+        entries=workspace.history(db(), consultation_id),
+        actions=workspace.AUDIT_ACTIONS,
+    )
+
+
+def build_report_or_404(consultation_id: int) -> report.ReportData:
+    """The consultation's report data, in the officer's language."""
+    try:
+        return report.build_report(db(), consultation_id, language(), runtime().queue.timezone)
+    except report.ReportNotFound:
+        abort(404)
+
+
+def render_closing(consultation: Consultation) -> str:
+    """The report, receipt and amendments section after a change."""
+    db().refresh(consultation)
+    return render_template("consultation/_closing.html", consultation=consultation, **workspace_view(consultation))
+
+
 def photo_dir() -> Path:
     """Where photos are kept: the instance folder, which the web server never serves."""
     return Path(current_app.instance_path) / "photos"
@@ -348,11 +422,16 @@ def workspace_view(consultation: Consultation) -> dict[str, object]:
     return {
         "escalation_rows": rows,
         "photos": photos.photos_of(db(), consultation.id),
+        "amendments": db()
+        .scalars(select(Amendment).where(Amendment.consultation_id == consultation.id).order_by(Amendment.at))
+        .all(),
         "times": workspace.step_times(consultation, runtime().now()),
         "steps": sop.STEPS,
         "topics": topics(),
         "regulations": db().scalars(select(Regulation).where(Regulation.active).order_by(Regulation.sort_order)).all(),
         "editable": workspace.may_edit(consultation, me()) and not consultation.locked,
+        "may_amend": workspace.may_edit(consultation, me()) and consultation.locked,
+        "receipt_url": url_for("receipt.page", token=consultation.receipt_token) if consultation.receipt_token else "",
     }
 
 

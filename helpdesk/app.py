@@ -32,6 +32,7 @@ DEFAULT_PORT = 5000  # `helpdesk serve`'s
 BLUEPRINTS = (
     "helpdesk.assets:bp",
     "kiosk.routes:bp",
+    "kiosk.receipt:bp",
     "kiosk.display:bp",
     "dashboard.auth:bp",
     "dashboard.routes:bp",

@@ -28,6 +28,14 @@ NBSP = "\u00a0"  # a space the wrapping never breaks at: "3 orang", "25 menit" s
 # Where a paragraph too long for one line breaks first: after a sentence ("Anda berikutnya. | Silakan ...").
 SENTENCE_END = re.compile(r"(?<=[a-z][.!?]) +(?=[A-Z])")
 TEST_PAGE_LANGUAGE = "id"  # the printer test page is for staff; tickets are printed in the visitor's language
+# Long labels on 58 mm paper leave a value column that breaks dates and numbers into scraps; narrower than this,
+# each label gets a line of its own with its value indented beneath it.
+NARROWEST_VALUES = 16
+# Three dots, not "…": python-escpos sends "…" to a 58 mm POS-5890 after ESC t 25, a table Epson's numbering (and so
+# the emulator) lacks, and it prints as "à"; ASCII prints alike on every printer and in the preview.
+ELLIPSIS = "..."
+# Where an answer's first sentence ends: a capital must follow, so "PKPU No. 4 Tahun 2022" stays whole.
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 SUBTITLE = N_("Helpdesk Pendaftaran dan Verifikasi Partai Politik")
 YOUR_NUMBER = N_("Nomor antrean Anda")
@@ -40,6 +48,15 @@ ABOUT_MINUTES = Nn_("perkiraan %(num)d menit", "perkiraan %(num)d menit")  # the
 YOU_ARE_NEXT = N_("Anda berikutnya. Silakan tunggu dipanggil.")
 SCAN = N_("Pindai kode QR ini dengan HP Anda untuk melihat status antrean.")
 KEEP = N_("Simpan tiket ini dan tunggu nomor Anda dipanggil.")
+RECEIPT_TITLE = N_("TANDA TERIMA LAPORAN HELPDESK")
+REPORT_NUMBER = N_("Nomor laporan")
+DATE = N_("Tanggal")
+VISITOR = N_("Pengunjung")
+OFFICER = N_("Petugas")
+PROBLEMS = N_("Permasalahan")
+NO_PROBLEMS = N_("Tidak ada permasalahan yang dicatat.")
+SCAN_RECEIPT = N_("Laporan lengkap dan bukti keasliannya: pindai kode QR ini.")
+DOWNLOAD = N_("PDF laporan dapat diunduh untuk waktu terbatas.")
 
 
 @dataclass(frozen=True)
@@ -59,9 +76,26 @@ class Text:
 
 @dataclass(frozen=True)
 class Fields:
-    """Labelled values: the labels padded to one width, each value wrapped in the column to their right."""
+    """Labelled values: the labels padded to one width, each value wrapped in the column to their right.
 
-    rows: tuple[tuple[str, str], ...]
+    A value given as phrases is joined by `joiner` where they fit, as a Text's is. Where that column would be
+    narrower than NARROWEST_VALUES, each value goes on the lines under its label instead.
+    """
+
+    rows: tuple[tuple[str, str | tuple[str, ...]], ...]
+    joiner: str = ", "
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A numbered list: each title in bold after its number, a summary under it; both cut with an ellipsis if long.
+
+    The numbers are right-aligned, so every title and summary wraps in one column to their right.
+    """
+
+    items: tuple[tuple[str, str], ...]
+    title_lines: int = 4
+    summary_lines: int = 2
 
 
 @dataclass(frozen=True)
@@ -84,7 +118,7 @@ class Feed:
     lines: int = 1
 
 
-Block = Text | Fields | QR | Rule | Feed
+Block = Text | Fields | Numbered | QR | Rule | Feed
 
 
 @dataclass(frozen=True)
@@ -121,12 +155,14 @@ def columns(width_dots: int) -> int:
     return max(1, width_dots // CELL_WIDTH - 2 * MARGIN)
 
 
-def lines(block: Text | Fields | Rule | Feed, width_dots: int) -> list[Line]:
+def lines(block: Text | Fields | Numbered | Rule | Feed, width_dots: int) -> list[Line]:
     """The lines a block prints on paper width_dots wide."""
     if isinstance(block, Text):
         return _text_lines(block, columns(width_dots))
     if isinstance(block, Fields):
         return _field_lines(block, columns(width_dots))
+    if isinstance(block, Numbered):
+        return _numbered_lines(block, columns(width_dots))
     if isinstance(block, Rule):
         return [Line(" " * MARGIN + "-" * columns(width_dots))]
     return [Line("")] * block.lines
@@ -148,13 +184,45 @@ def _text_lines(block: Text, width: int) -> list[Line]:
 
 def _field_lines(block: Fields, width: int) -> list[Line]:
     label_width = max((len(label) for label, _ in block.rows), default=0)
+    stacked = width - label_width - len(" : ") < NARROWEST_VALUES
     result = []
     for label, value in block.rows:
+        phrases = (value,) if isinstance(value, str) else value
+        if stacked:
+            labels = _fill((label,), " ", max(1, width - 1), balanced=True)
+            values = _fill(phrases, block.joiner, max(1, width - 2), balanced=True)
+            result += [Line(" " * MARGIN + line + ":") for line in labels]
+            result += [Line(" " * (MARGIN + 2) + line) for line in values]
+            continue
         head = " " * MARGIN + f"{label:<{label_width}} : "
-        first, *rest = _fill((value,), " ", max(1, width + MARGIN - len(head)), balanced=True)
+        first, *rest = _fill(phrases, block.joiner, max(1, width + MARGIN - len(head)), balanced=True)
         result.append(Line(head + first))
         result += [Line(" " * len(head) + more) for more in rest]
     return result
+
+
+def _numbered_lines(block: Numbered, width: int) -> list[Line]:
+    number_width = len(f"{len(block.items)}.")
+    indent = " " * (MARGIN + number_width + 1)
+    column = max(1, width + MARGIN - len(indent))
+    result = []
+    for number, (title, summary) in enumerate(block.items, start=1):
+        first, *rest = _cut(title, column, block.title_lines)
+        result.append(Line(" " * MARGIN + f"{f'{number}.':>{number_width}} " + first, bold=True))
+        result += [Line(indent + more, bold=True) for more in rest]
+        result += [Line(indent + line) for line in _cut(summary, column, block.summary_lines) if line]
+    return result
+
+
+def _cut(text: str, width: int, most: int) -> list[str]:
+    """Text on at most `most` lines of width characters, the last ending in an ellipsis if the rest was left off."""
+    wrapped = _fill((text,), " ", width, balanced=False)
+    if len(wrapped) <= most:
+        return _fill((text,), " ", width, balanced=True)
+    last = wrapped[most - 1]
+    while len(last) + len(ELLIPSIS) > width and " " in last:
+        last = last.rsplit(" ", 1)[0]  # leave off a whole word where there is one to leave
+    return [*wrapped[: most - 1], last[: max(0, width - len(ELLIPSIS))].rstrip(" ,;:.") + ELLIPSIS]
 
 
 def _fill(phrases: tuple[str, ...], joiner: str, width: int, balanced: bool) -> list[str]:
@@ -322,6 +390,50 @@ def _waiting(ahead: int, minutes: int, lang: str) -> list[Block]:
     ]
 
 
+def receipt(payload: dict[str, Any]) -> Document:
+    """The receipt the visitor signs for, in their language: who, when, the problems in one line each, and a QR code."""
+    lang = payload["language"] if payload.get("language") in LANGUAGES else SOURCE_LANGUAGE
+    zone = ZoneInfo(payload["timezone"])
+    signed = datetime.fromisoformat(payload["signed_at"])
+    fields: list[tuple[str, str | tuple[str, ...]]] = [
+        (translate(REPORT_NUMBER, lang), _plain(payload["number"])),
+        (translate(DATE, lang), (long_date(signed, zone, lang), keep_together(clock_time(signed, zone, lang)))),
+        (translate(VISITOR, lang), _plain(payload["visitor"])),
+    ]
+    if payload.get("party"):
+        fields.append((translate(PARTY, lang), _plain(payload["party"])))
+    fields.append((translate(OFFICER, lang), _plain(payload["officer"])))
+    problems = tuple((_plain(p["topic"]), _first_sentence(p["answer"])) for p in payload["problems"])
+    return Document(
+        (
+            Text(_plain(payload["office"]).upper(), align="center", bold=True),
+            Text(translate(RECEIPT_TITLE, lang), align="center"),
+            Rule(),
+            Fields(tuple(fields)),
+            Rule(),
+            Text(translate(PROBLEMS, lang).upper(), bold=True),
+            Numbered(problems) if problems else Text(translate(NO_PROBLEMS, lang)),
+            Rule(),
+            Text(translate(SCAN_RECEIPT, lang), align="center"),
+            Feed(1),  # the quiet zone, as on the ticket
+            QR(payload["url"]),
+            Text(translate(DOWNLOAD, lang), align="center"),
+            Feed(1),
+        )
+    )
+
+
+def _plain(text: str | None) -> str:
+    """Text typed at a desk on one line: line breaks and control characters, which a printer would obey, as spaces."""
+    return " ".join("".join(char if char.isprintable() else " " for char in text or "").split())
+
+
+def _first_sentence(answer: str | None) -> str:
+    """An answer's first line, and of that its first sentence: the receipt lists answers, the report holds them."""
+    first_line = next((line for line in (answer or "").splitlines() if line.strip()), "")
+    return _plain(SENTENCE.split(first_line.strip(), maxsplit=1)[0])
+
+
 def test_page(office: str, printer: str, public_url: str, now: datetime, zone_name: str) -> Document:
     """A page for `helpdesk printer test`: sizes, alignment and a QR code to the kiosk."""
     zone = ZoneInfo(zone_name)
@@ -343,4 +455,4 @@ def test_page(office: str, printer: str, public_url: str, now: datetime, zone_na
     )
 
 
-DOCUMENTS = {"ticket": ticket}
+DOCUMENTS = {"ticket": ticket, "receipt": receipt}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from shared.i18n import N_
+from shared.i18n import N_, Refusal
 from shared.models import VisitorType
 from shared.phone import normalise_phone
 from shared.text import hidden_characters
@@ -172,6 +172,19 @@ def _int_in(raw: str, allowed: set[int]) -> int | None:
         return None
     value = int(raw)
     return value if value in allowed else None
+
+
+class SignatureRefused(Refusal):
+    """A drawn signature that cannot be kept; the message is for the person who signed."""
+
+
+def read_signature(raw: str) -> bytes:
+    """A signature pad's data URL as a clean PNG with ink on it, or SignatureRefused saying what is wrong."""
+    errors: dict[str, str] = {}
+    png = _signature(raw, errors)
+    if png is None:
+        raise SignatureRefused(errors["signature"])
+    return png
 
 
 def _signature(raw: str, errors: dict[str, str]) -> bytes | None:

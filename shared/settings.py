@@ -45,6 +45,10 @@ class QueueSettings:
         """The address behind a ticket's QR code."""
         return f"{self.public_url}/t/{token}"
 
+    def receipt_url(self, token: str) -> str:
+        """The address behind a receipt's QR code: the report's proof and download."""
+        return f"{self.public_url}/r/{token}"
+
 
 def phones_address(configured: str, host: str, port: int, lan_ip: Callable[[], str]) -> str:
     """The address behind tickets' QR codes: HELPDESK_PUBLIC_URL if set, else where this server listens.

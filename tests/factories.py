@@ -15,6 +15,7 @@ from shared.checkin_form import parse_checkin
 from shared.settings import QueueSettings
 from tests.conftest import NOW, make_form
 
+REPORT_NUMBER = "{seq:03d}/HD-KPU-{code}/{month}/{year}"
 SETTINGS = QueueSettings(
     timezone=ZoneInfo("Asia/Makassar"),
     ticket_prefix="A",
@@ -68,3 +69,31 @@ def helpdesk(app: Any, *args: str, stdin: str = "") -> Any:
     from helpdesk.cli import cli
 
     return CliRunner().invoke(cli, list(args), input=stdin, obj=ScriptInfo(create_app=lambda: app))
+
+
+def served(session: Session, officer_id: int, desk: int = 2, **form: str) -> Any:
+    """A visitor checked in, called to the officer's desk and served: the consultation is open at step 2."""
+    from shared import calling
+    from shared.calling import Actor
+    from shared.consultation import workspace
+    from shared.models import Role
+
+    visit_id = checkin(session, **form).visit_id
+    calling.call_ticket(session, visit_id, desk, officer_id, NOW)
+    calling.start_service(session, visit_id, Actor(officer_id, Role.OFFICER, desk), NOW)
+    consultation = workspace.for_visit(session, visit_id)
+    assert consultation is not None
+    return consultation
+
+
+def signed_visit(
+    session: Session, officer: Any, problems: tuple[str, ...] = ("Akun SIPOL terkunci",), **form: str
+) -> Any:
+    """A consultation with its problems recorded and the receipt signed by the visitor at NOW."""
+    from shared.consultation import receipt, workspace
+    from tests.conftest import signature_png
+
+    consultation = served(session, officer.id, **form)
+    for description in problems:
+        workspace.add_problem(session, consultation.id, 1, description, officer, NOW)
+    return receipt.sign(session, consultation.id, signature_png(), officer, NOW, SETTINGS, REPORT_NUMBER)

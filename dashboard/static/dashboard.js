@@ -24,6 +24,16 @@
     if (event.target.closest && event.target.closest("[data-close-scanned]")) closeScanned();
   });
 
+  // A refusal (409, 400, 413) comes with its message retargeted to the notice area: htmx 2 leaves error
+  // answers unswapped, so the officer would see nothing happen.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // The live stream's state, shown in the header: connecting, connected, or cut off (the screen is going stale).
   function showLive(state) {
     var live = document.querySelector("[data-live]");
@@ -182,5 +192,24 @@
         htmx.trigger(form, "submit");
       }, "image/jpeg", 0.9);
     }
+  });
+
+  // The visitor's signature for the report, drawn on the officer's screen or tablet with the kiosk's pad.
+  htmx.onLoad(function (element) {
+    var root = element.querySelectorAll ? element : document;
+    root.querySelectorAll("form.sign-receipt canvas[data-signature]").forEach(function (canvas) {
+      if (!window.SignaturePad || canvas.pad) return;
+      var form = canvas.closest("form"), hidden = form.querySelector("input[name=signature]");
+      var ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = canvas.offsetWidth * ratio;
+      canvas.height = canvas.offsetHeight * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      canvas.pad = new window.SignaturePad(canvas, { minWidth: 1.5, maxWidth: 4, penColor: "#000" });
+      canvas.pad.addEventListener("endStroke", function () { hidden.value = canvas.pad.toDataURL("image/png"); });
+      form.querySelector("[data-signature-clear]").addEventListener("click", function () {
+        canvas.pad.clear();
+        hidden.value = "";
+      });
+    });
   });
 })();

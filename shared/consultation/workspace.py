@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared.consultation import sop
 from shared.consultation.models import (
+    Amendment,
     AuditEntry,
     Consultation,
     FaqEntry,
@@ -33,6 +34,29 @@ MAX_ARTICLE = 120  # "Pasal 7 ayat (1) huruf a"
 
 
 CHANGED_ELSEWHERE = N_("Masalah ini sudah diubah di tab atau perangkat lain. Periksa versi yang tersimpan.")
+
+
+# What each recorded change is called in the history supervisors read.
+AUDIT_ACTIONS = {
+    "consultation.started": N_("Layanan dimulai"),
+    "consultation.taken_over": N_("Dilanjutkan petugas lain"),
+    "consultation.closed": N_("Layanan selesai"),
+    "step.changed": N_("Pindah langkah"),
+    "problem.added": N_("Masalah ditambah"),
+    "problem.edited": N_("Masalah diubah"),
+    "problem.moved": N_("Urutan masalah diubah"),
+    "problem.removed": N_("Masalah dihapus"),
+    "reference.added": N_("Rujukan ditambah"),
+    "reference.removed": N_("Rujukan dihapus"),
+    "escalation.sent": N_("Dieskalasi ke provinsi"),
+    "escalation.claimed": N_("Eskalasi diambil provinsi"),
+    "escalation.released": N_("Eskalasi dilepas provinsi"),
+    "escalation.answered": N_("Eskalasi dijawab provinsi"),
+    "photo.added": N_("Foto ditambah"),
+    "photo.removed": N_("Foto dihapus"),
+    "receipt.signed": N_("Tanda terima ditandatangani"),
+    "amendment.added": N_("Ralat ditambah"),
+}
 
 
 class WorkspaceError(Refusal):
@@ -297,6 +321,38 @@ def remove_reference(session: Session, reference_id: int, user: User, now: datet
         problem.references.remove(reference)
         _changed(session, problem.consultation)
     return problem
+
+
+def amend(session: Session, consultation_id: int, what: str, why: str, user: User, now: datetime) -> Amendment:
+    """Correct a signed record: what changed and why are kept beside it, and the report shows them."""
+    what, why = clean_text(what), clean_text(why)
+    if not what or not why:
+        raise WorkspaceError("Tulis apa yang diubah dan alasannya.")
+    with write(session):
+        consultation = session.get(Consultation, consultation_id, with_for_update=True)
+        if consultation is None:
+            raise WorkspaceError("Konsultasi tidak ditemukan.")
+        if not may_edit(consultation, user):
+            raise WorkspaceError("Konsultasi ini ditangani petugas lain.")
+        if not consultation.locked:
+            raise WorkspaceError("Laporan belum ditandatangani: ubah langsung isinya.")
+        amendment = Amendment(consultation_id=consultation.id, user_id=user.id, at=now, what=what, why=why)
+        session.add(amendment)
+        session.flush()
+        _audit(session, consultation.id, user.id, now, "amendment.added", {"amendment": amendment.id})
+        _changed(session, consultation)
+    return amendment
+
+
+def history(session: Session, consultation_id: int) -> list[AuditEntry]:
+    """Every recorded change to the consultation, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.consultation_id == consultation_id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
 
 
 def clean_text(text: str) -> str:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +120,12 @@ class ThreadedServer:
         wasyncore.close_all(self.connections)
         self.server.task_dispatcher.shutdown(timeout=3)
         self.thread.join(3)
+
+
+def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The printer's job records once it has received count jobs."""
+    deadline = time.monotonic() + timeout
+    while len(server.printer.jobs()) < count:
+        assert time.monotonic() < deadline, "the ticket never reached the printer"
+        time.sleep(0.05)
+    return server.printer.jobs()

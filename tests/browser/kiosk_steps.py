@@ -22,6 +22,7 @@ def tap_keys(page: Page, text: str) -> None:
 
 
 def draw_signature(page: Page) -> None:
+    """A signature drawn on the page's pad (a stroke needs moves, which Playwright's touchscreen cannot make)."""
     pad = page.locator("canvas[data-signature]")
     pad.evaluate("pad => pad.scrollIntoView({block: 'center'})")
     box = pad.bounding_box()

@@ -5,25 +5,16 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, Route, expect
 
+from tests.browser.conftest import wait_for_job
 from tests.browser.kiosk_steps import draw_signature, enter_details, fill_in_the_form, key, start_check_in, tap_keys
 from tests.conftest import LiveServer, damaged_png, data_url, signature_png
-
-
-def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while len(server.printer.jobs()) < count:
-        assert time.monotonic() < deadline, "the ticket never reached the printer"
-        time.sleep(0.05)
-    return server.printer.jobs()
 
 
 def test_a_visitor_checks_in_and_leaves_with_a_printed_ticket(kiosk_page: Page, live_server: LiveServer) -> None:

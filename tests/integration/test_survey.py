@@ -11,28 +11,17 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared import calling
-from shared.calling import Actor
-from shared.consultation import survey, workspace
+from shared.consultation import survey
 from shared.consultation.models import Consultation, SurveyResponse
 from shared.consultation.survey import SurveyError, ikm
-from shared.models import Role
 from tests.conftest import NOW, make_user
-from tests.factories import checkin
+from tests.factories import signed_visit
 
 WITA = ZoneInfo("Asia/Makassar")
 
 
 def signed_consultation(session: Session) -> Consultation:
-    officer = make_user(session)
-    visit_id = checkin(session).visit_id
-    calling.call_ticket(session, visit_id, 2, officer.id, NOW)
-    calling.start_service(session, visit_id, Actor(officer.id, Role.OFFICER, 2), NOW)
-    consultation = workspace.for_visit(session, visit_id)
-    assert consultation is not None
-    consultation.receipt_signed_at = NOW
-    session.commit()
-    return consultation
+    return signed_visit(session, make_user(session))  # type: ignore[no-any-return]
 
 
 def test_a_visit_is_rated_once_and_the_answer_does_not_say_whose_it_is(session: Session) -> None:

@@ -12,24 +12,14 @@ from sqlalchemy.orm import Session
 
 from shared import calling
 from shared.calling import Actor
-from shared.consultation import workspace
+from shared.consultation import receipt, report, workspace
 from shared.consultation.models import AuditEntry, Consultation, FaqEntry, Problem, Regulation
 from shared.consultation.workspace import EditConflict, WorkspaceError
 from shared.models import Role
-from tests.conftest import NOW, make_user
-from tests.factories import checkin
+from tests.conftest import NOW, make_user, signature_png
+from tests.factories import SETTINGS, served
 
 MINUTE = timedelta(minutes=1)
-
-
-def served(session: Session, officer: Any, desk: int = 2) -> Consultation:
-    """A visitor called to the officer's desk and served: the consultation is open at step 2."""
-    visit_id = checkin(session).visit_id
-    calling.call_ticket(session, visit_id, desk, officer.id, NOW)
-    calling.start_service(session, visit_id, Actor(officer.id, Role.OFFICER, desk), NOW)
-    consultation = workspace.for_visit(session, visit_id)
-    assert consultation is not None
-    return consultation
 
 
 @pytest.fixture
@@ -44,7 +34,7 @@ def seconds(consultation: Consultation, at: Any) -> dict[int, tuple[int, str, bo
 
 
 def test_starting_service_opens_step_2_and_each_step_keeps_its_time(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     assert (consultation.step, consultation.officer_id) == (2, officer.id)
     assert seconds(consultation, NOW + 4 * MINUTE)[2] == (240, "ok", True)
     assert seconds(consultation, NOW + 8 * MINUTE)[2] == (480, "amber", True)  # 80 % of the standard 10 minutes
@@ -62,7 +52,7 @@ def test_starting_service_opens_step_2_and_each_step_keeps_its_time(session: Ses
 def test_the_clock_stops_when_the_visit_ends_and_resumes_when_a_transferred_visitor_is_served_again(
     session: Session, officer: Any
 ) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     colleague = make_user(session, "petugas2")
     calling.transfer(session, consultation.visit_id, Actor(officer.id, Role.OFFICER, 2), 3, colleague.id, NOW + MINUTE)
     assert seconds(consultation, NOW + 30 * MINUTE)[2] == (60, "ok", False)  # stopped while walking over
@@ -75,7 +65,7 @@ def test_the_clock_stops_when_the_visit_ends_and_resumes_when_a_transferred_visi
 
 
 def test_problems_are_added_edited_moved_and_removed_in_order(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     first = workspace.add_problem(session, consultation.id, 1, "Lupa kata sandi SIPOL", officer, NOW)
     second = workspace.add_problem(session, consultation.id, 2, "  NIK ganda\r\nbaris dua  ", officer, NOW)
     assert second.description == "NIK ganda\nbaris dua"
@@ -97,7 +87,7 @@ def test_problems_are_added_edited_moved_and_removed_in_order(session: Session, 
 
 
 def test_a_save_from_a_stale_tab_is_refused_and_shows_what_is_saved(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     problem = workspace.add_problem(session, consultation.id, 1, "Awal", officer, NOW)
     workspace.save_problem(session, problem.id, 1, officer, NOW, description="Dari tab pertama")
     with pytest.raises(EditConflict) as conflict:
@@ -118,7 +108,7 @@ def test_a_save_from_a_stale_tab_is_refused_and_shows_what_is_saved(session: Ses
     ],
 )
 def test_bad_text_is_refused_and_nothing_is_saved(session: Session, officer: Any, text: str, message: str) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     problem = workspace.add_problem(session, consultation.id, 1, "Awal", officer, NOW)
     with pytest.raises(WorkspaceError, match=message):
         workspace.save_problem(session, problem.id, 1, officer, NOW, answer=text)
@@ -129,7 +119,7 @@ def test_bad_text_is_refused_and_nothing_is_saved(session: Session, officer: Any
 
 
 def test_only_the_consultations_officer_or_a_supervisor_may_work_on_it(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     other = make_user(session, "petugas2")
     supervisor = make_user(session, "kepala", role="supervisor")
     with pytest.raises(WorkspaceError, match="ditangani petugas lain"):
@@ -144,7 +134,7 @@ def test_only_the_consultations_officer_or_a_supervisor_may_work_on_it(session: 
 
 
 def test_a_signed_record_changes_no_more(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     problem = workspace.add_problem(session, consultation.id, 1, "Awal", officer, NOW)
     consultation.receipt_signed_at = NOW
     session.commit()
@@ -155,7 +145,7 @@ def test_a_signed_record_changes_no_more(session: Session, officer: Any) -> None
 
 
 def test_an_answer_cites_rules_with_their_articles_and_approved_faq_entries(session: Session, officer: Any) -> None:
-    consultation = served(session, officer)
+    consultation = served(session, officer.id)
     problem = workspace.add_problem(session, consultation.id, 1, "Syarat keanggotaan", officer, NOW)
     law = session.scalars(select(Regulation).where(Regulation.short_name == "PKPU 4/2022")).one()
     cited = workspace.add_reference(session, problem.id, officer, NOW, regulation_id=law.id, article="Pasal 7 ayat (1)")
@@ -180,3 +170,15 @@ def test_an_answer_cites_rules_with_their_articles_and_approved_faq_entries(sess
     assert problem.references == []
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("reference.%"))).all()
     assert actions == ["reference.added", "reference.removed"]
+
+
+def test_signing_stops_the_clock_so_the_signed_report_holds_every_step_up_to_the_signature(
+    session: Session, officer: Any
+) -> None:
+    consultation = served(session, officer.id)
+    workspace.add_problem(session, consultation.id, 1, "Lupa kata sandi", officer, NOW)
+    workspace.go_to_step(session, consultation.id, 6, officer, NOW + 5 * MINUTE)
+    receipt.sign(session, consultation.id, signature_png(), officer, NOW + 12 * MINUTE, SETTINGS, "{seq:03d}/{year}")
+    data = report.build_report(session, consultation.id, "id", SETTINGS.timezone)
+    assert {step.number: step.seconds for step in data.steps if step.seconds} == {2: 300, 6: 420}
+    assert data.number == "001/2026"

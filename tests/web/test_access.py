@@ -8,12 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shared import calling
-from shared.calling import Actor
 from shared.consultation import workspace
-from shared.models import PrintJob, Role
+from shared.models import PrintJob
 from tests.conftest import NOW, make_user
-from tests.factories import checkin
+from tests.factories import checkin, served
 
 PUBLIC = "public"
 QUEUE = "queue"  # officers, supervisors and admins; not provincial officers
@@ -36,6 +34,9 @@ AUDIENCE = {
     "kiosk.print_status": PUBLIC,
     "kiosk.status": PUBLIC,
     "kiosk.status_events": PUBLIC,
+    "receipt.page": PUBLIC,
+    "receipt.report_pdf": PUBLIC,
+    "receipt.submit_survey": PUBLIC,
     "display.static": PUBLIC,
     "display.index": PUBLIC,
     "display.events": PUBLIC,
@@ -68,6 +69,10 @@ AUDIENCE = {
     "consultation.escalate": QUEUE,
     "consultation.search_faq": QUEUE,
     "consultation.add_photo": QUEUE,
+    "consultation.report_pdf": QUEUE,
+    "consultation.sign_receipt": QUEUE,
+    "consultation.amend": QUEUE,
+    "consultation.history": SUPERVISING,
     "consultation.remove_photo": QUEUE,
     "consultation.photo": QUEUE,
     "consultation.save_faq_draft": QUEUE,
@@ -89,12 +94,7 @@ def world(app: Any) -> dict[str, Any]:
         ticket = checkin(session)
         users = {role: make_user(session, f"akun-{role}", role=role) for role in ROLES[1:]}
         job_id = session.scalars(select(PrintJob.id)).one()
-        served = checkin(session).visit_id  # a second visitor, served at Meja 1 with one problem recorded
-        officer = Actor(users["officer"].id, Role.OFFICER, 1)
-        calling.call_ticket(session, served, 1, officer.officer_id, NOW)
-        calling.start_service(session, served, officer, NOW)
-        consultation = workspace.for_visit(session, served)
-        assert consultation is not None
+        consultation = served(session, users["officer"].id, desk=1)  # a second visitor, served at Meja 1
         problem = workspace.add_problem(session, consultation.id, 1, "Lupa kata sandi", users["officer"], NOW)
         return {
             "token": ticket.token,

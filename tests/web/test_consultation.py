@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
-from shared.consultation.models import FaqEntry, FaqStatus, Photo, Problem
-from shared.models import User
-from tests.conftest import NOW, make_user
+from shared.consultation.models import Consultation, FaqEntry, FaqStatus, Photo, Problem
+from shared.models import PrintJob, User
+from tests.conftest import NOW, damaged_png, data_url, make_user, signature_png
 from tests.factories import at_desk, checkin
 
 
@@ -177,3 +178,54 @@ def test_a_bad_upload_is_explained_and_nothing_is_kept(
         assert session.scalars(select(Photo)).all() == []
     photo_dir = Path(app.instance_path) / "photos"
     assert not photo_dir.exists() or list(photo_dir.iterdir()) == []
+
+
+def test_the_visitor_signs_the_report_locks_the_receipt_prints_and_corrections_are_amendments(
+    app: Any, staff: Any
+) -> None:
+    address, _ = open_workspace(app, staff)
+    consultation_id = int(address.rsplit("/", 1)[1])
+    refused = staff.post(f"{address}/receipt", data={"signature": data_url(signature_png())})
+    assert refused.status_code == 409 and "Catat minimal satu masalah" in refused.text
+    listed = staff.post(f"{address}/problems", data={"topic_id": "1", "description": "Lupa kata sandi SIPOL"})
+    problem_id = re.search(r'data-problem="(\d+)"', listed.text).group(1)
+    staff.post(
+        f"/dashboard/consultations/problems/{problem_id}", data={"version": "1", "answer": "Atur ulang. Lalu masuk."}
+    )
+    for bad in ("", "data:image/png;base64,AAAA", data_url(damaged_png(signature_png()))):
+        assert staff.post(f"{address}/receipt", data={"signature": bad}).status_code == 409
+
+    signed = staff.post(f"{address}/receipt", data={"signature": data_url(signature_png())})
+    assert "Nomor laporan 001/HD-KPU-KPG/XI/2026" in signed.text
+    with app.extensions["helpdesk"].sessions() as session:
+        consultation = session.get_one(Consultation, consultation_id)
+        job = session.scalars(select(PrintJob).where(PrintJob.kind == "receipt")).one()
+        assert consultation.locked and consultation.digest and len(consultation.digest) == 64
+        assert job.payload["number"] == "001/HD-KPU-KPG/XI/2026" and job.payload["visitor"] == "M*** L*** N***"
+        assert job.payload["problems"] == [{"topic": "Akun dan login SIPOL", "answer": "Atur ulang."}]
+        assert job.payload["url"].endswith(f"/r/{consultation.receipt_token}")
+        assert "0812" not in str(job.payload)
+    again = staff.post(f"/dashboard/consultations/problems/{problem_id}", data={"version": "2", "answer": "Lain"})
+    assert "hanya lewat ralat" in again.text
+    assert staff.post(f"{address}/receipt", data={"signature": data_url(signature_png())}).status_code == 409
+
+    amended = staff.post(f"{address}/amendments", data={"what": "Nama topik diperbaiki", "why": "Salah pilih"})
+    assert "Nama topik diperbaiki" in amended.text and "Salah pilih" in amended.text
+    assert staff.post(f"{address}/amendments", data={"what": "x\x00", "why": "y"}).status_code == 409
+    pdf = staff.get(f"{address}/report.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "001/HD-KPU-KPG/XI/2026" in text and "Nama topik diperbaiki" in text
+
+    with app.extensions["helpdesk"].sessions() as session:
+        make_user(session, "kepala", role="supervisor")
+    assert staff.get(f"{address}/history").status_code == 403
+    history = at_desk(app.test_client(), "kepala", 1).get(f"{address}/history").text
+    for action in (
+        "Layanan dimulai",
+        "Masalah ditambah",
+        "Masalah diubah",
+        "Tanda terima ditandatangani",
+        "Ralat ditambah",
+    ):
+        assert action in history
