@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.models import Desk, Visit, VisitStatus
 from shared.models.visits import mask_name, ticket_number
+from shared.text import is_token
 from shared.tickets import waiting_ahead
 
 
@@ -32,7 +33,7 @@ class PublicStatus:
 
 def public_status(session: Session, token: str) -> PublicStatus | None:
     """The status behind a QR code, or None for an unknown token."""
-    visit = session.scalar(select(Visit).where(Visit.token == token))
+    visit = session.scalar(select(Visit).where(Visit.token == token)) if is_token(token) else None
     if visit is None:
         return None
     ahead = waiting_ahead(session, visit) if visit.status == VisitStatus.WAITING else 0

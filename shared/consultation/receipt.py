@@ -16,6 +16,7 @@ from shared.events import Event
 from shared.i18n import Refusal
 from shared.models import PrintJob, User
 from shared.settings import QueueSettings
+from shared.text import is_token
 
 SUMMARY_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")  # "PKPU No. 4" is not two sentences
 
@@ -96,7 +97,7 @@ def summary(answer: str) -> str:
 
 def by_token(session: Session, token: str) -> Consultation | None:
     """The signed consultation behind a receipt's QR code."""
-    if not token or len(token) > 64:
+    if not is_token(token):
         return None
     return session.scalar(select(Consultation).where(Consultation.receipt_token == token))
 

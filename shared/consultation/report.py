@@ -228,6 +228,9 @@ class ReportData:
     photos: tuple[PhotoEntry, ...]
     amendments: tuple[AmendmentEntry, ...]
     lang: str = field(metadata=PRESENTATION)  # of the names above; render_pdf's lang sets the labels
+    # The digest taken when the visitor signed (the receipt and its proof page show it); later amendments and
+    # late escalation answers are printed in the report, so today's content may differ from what was signed.
+    signed_digest: str | None = field(default=None, metadata=PRESENTATION)
 
     @property
     def escalations(self) -> tuple[EscalationEntry, ...]:
@@ -298,6 +301,7 @@ def build_report(session: Session, consultation_id: int, lang: str, zone: ZoneIn
         photos=tuple(PhotoEntry(p.caption, p.file_name, p.width, p.height) for p in photos),
         amendments=tuple(AmendmentEntry(a.user.name, a.at, a.what, a.why) for a in amendments),
         lang=lang,
+        signed_digest=consultation.digest,
     )
 
 
@@ -528,6 +532,13 @@ class _Document(FPDF):
         self.multi_cell(
             0, 6, self._("Nomor: {number}").format(number=number), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
+        if data.signed_digest:
+            self.set_font("DejaVu", "", SMALL)
+            digest = " ".join(data.signed_digest[i : i + 8] for i in range(0, len(data.signed_digest), 8))
+            self.multi_cell(
+                0, 4, self._("Sidik laporan saat ditandatangani (SHA-256): {digest}").format(digest=digest),
+                align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+            )  # fmt: skip
         self.ln(5)
 
     def _visit(self) -> None:

@@ -201,6 +201,7 @@ def test_the_visitor_signs_the_report_locks_the_receipt_prints_and_corrections_a
         consultation = session.get_one(Consultation, consultation_id)
         job = session.scalars(select(PrintJob).where(PrintJob.kind == "receipt")).one()
         assert consultation.locked and consultation.digest and len(consultation.digest) == 64
+        signed_digest = consultation.digest
         assert job.payload["number"] == "001/HD-KPU-KPG/XI/2026" and job.payload["visitor"] == "M*** L*** N***"
         assert job.payload["problems"] == [{"topic": "Akun dan login SIPOL", "answer": "Atur ulang."}]
         assert job.payload["url"].endswith(f"/r/{consultation.receipt_token}")
@@ -216,6 +217,7 @@ def test_the_visitor_signs_the_report_locks_the_receipt_prints_and_corrections_a
     assert pdf.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "001/HD-KPU-KPG/XI/2026" in text and "Nama topik diperbaiki" in text
+    assert f"{signed_digest[:8]} {signed_digest[8:16]}" in text  # the digest the receipt's proof page shows
 
     with app.extensions["helpdesk"].sessions() as session:
         make_user(session, "kepala", role="supervisor")

@@ -197,7 +197,8 @@ def test_the_status_stream_sends_the_whole_state_first(client: Any) -> None:
 
 
 def test_unknown_tickets_get_a_plain_404(client: Any) -> None:
-    for path in ("/t/not-a-real-token", "/t/not-a-real-token/events", "/kiosk/prints/999"):
+    garbled = ("/t/%00", "/t/a%00b/events", "/t/%E2%80%AE", "/t/" + "x" * 10_000)  # PostgreSQL refuses a NUL
+    for path in ("/t/not-a-real-token", "/t/not-a-real-token/events", "/kiosk/prints/999", *garbled):
         response = client.get(path)
         assert response.status_code == 404
         assert "Halaman tidak ditemukan" in response.text
