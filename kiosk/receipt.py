@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from shared.consultation import receipt, report, survey
+from shared.consultation import escalations, receipt, report, survey
 from shared.consultation.models import Consultation
 from shared.dates import clock_time, long_date
 from shared.i18n import LANGUAGES, N_, Refusal
@@ -40,12 +40,38 @@ class Proof:
     download_until: str
     downloadable: bool
     surveyed: bool
+    late_answers: tuple[LateAnswer, ...] = ()
 
 
-def proof(consultation: Consultation, now: datetime, zone: ZoneInfo, lang: str, days: int) -> Proof:
-    """The page's view of a signed consultation at `now`; the report may be downloaded for `days` after signing."""
+@dataclass(frozen=True)
+class LateAnswer:
+    """A provincial answer that arrived after the visitor left: it reaches them here (and in the report)."""
+
+    topic: str
+    answer: str
+    references: str
+    answered_on: str
+
+
+def proof(
+    consultation: Consultation,
+    now: datetime,
+    zone: ZoneInfo,
+    lang: str,
+    days: int,
+    answered: Sequence[escalations.EscalationRow] = (),
+) -> Proof:
+    """The page's view of a signed consultation at `now`; the report may be downloaded for `days` after signing.
+
+    Escalations answered after the signature are shown: the visitor left before the province's answer came.
+    """
     signed_at = consultation.receipt_signed_at
     assert signed_at is not None
+    late = tuple(
+        LateAnswer(row.topic, row.answer or "", row.references, moment(row.answered_at, zone, lang))
+        for row in answered
+        if row.answered_at is not None and row.answered_at > signed_at
+    )
     until = signed_at + timedelta(days=days)
     digest = consultation.digest or ""
     return Proof(
@@ -58,6 +84,7 @@ def proof(consultation: Consultation, now: datetime, zone: ZoneInfo, lang: str, 
         download_until=moment(until, zone, lang),
         downloadable=now < until,
         surveyed=consultation.surveyed,
+        late_answers=late,
     )
 
 
@@ -83,7 +110,8 @@ def signed(token: str) -> Consultation | None:
 def page_proof(consultation: Consultation) -> Proof:
     """The proof as of now, in the request's language."""
     now, zone = runtime().now(), runtime().queue.timezone
-    return proof(consultation, now, zone, language(), current_app.config["REPORT_DOWNLOAD_DAYS"])
+    answered = escalations.for_consultation(db(), consultation.id, now, language())
+    return proof(consultation, now, zone, language(), current_app.config["REPORT_DOWNLOAD_DAYS"], answered)
 
 
 @bp.after_request

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from shared.consultation import escalations, receipt, workspace
 from shared.consultation.models import Consultation, SurveyResponse
-from tests.conftest import NOW, make_user
-from tests.factories import signed_visit
+from tests.conftest import NOW, make_user, signature_png
+from tests.factories import REPORT_NUMBER, SETTINGS, served, signed_visit
 
 NUMBER = "001/HD-KPU-KPG/XI/2026"
 PROBLEM = "Akun SIPOL terkunci setelah lupa kata sandi"
@@ -271,3 +272,22 @@ def test_the_survey_needs_no_staff_form_token(app: Any, signed: Signed) -> None:
     assert client.post(f"/r/{signed.token}/survey", data=ALL_FOUR).status_code == 200
     with app.extensions["helpdesk"].sessions() as session:
         assert session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_an_answer_from_the_province_after_the_visitor_left_reaches_them_on_this_page(app: Any, client: Any) -> None:
+    with app.extensions["helpdesk"].sessions() as session:
+        officer = make_user(session, "petugas-susulan")
+        provincial = make_user(session, "provinsi", role="provincial")
+        consultation = served(session, officer.id)
+        problem = workspace.add_problem(session, consultation.id, 1, "Status TMS", officer, NOW)
+        escalation = escalations.escalate(session, problem.id, "Mohon jawaban", officer.id, NOW)
+        signed = receipt.sign(session, consultation.id, signature_png(), officer, NOW, SETTINGS, REPORT_NUMBER)
+        token = signed.receipt_token
+        before = client.get(f"/r/{token}").text
+        escalations.claim(session, escalation.id, provincial, NOW + timedelta(minutes=20))
+        escalations.answer(
+            session, escalation.id, provincial, "Ajukan perbaikan ulang.", "PKPU 4/2022", NOW + timedelta(minutes=25)
+        )
+    assert "Jawaban susulan" not in before
+    page = client.get(f"/r/{token}").text
+    assert "Jawaban susulan dari helpdesk provinsi" in page and "Ajukan perbaikan ulang." in page
