@@ -2,8 +2,9 @@
 
 Search uses the database's own full-text index, made by migration 0007: on SQLite the FTS5 table `faq_search`
 (kept in step with `faq_entries` by triggers), on PostgreSQL the generated tsvector column `faq_entries.search`
-(question A, answer B, references C, Indonesian stemming). The officer's text never reaches either query
-language: only its letters and digits do, rebuilt into a query of our own.
+(question A, answer B, references C), which holds the Indonesian stems and, since migration 0008, the words as
+written too, without accents and split at punctuation as FTS5 splits them. The officer's text never reaches either
+query language: only its letters and digits do, rebuilt into a query of our own.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ MAX_QUERY_CHARS = 200  # a search box holding more than this holds a paste, not 
 MAX_QUERY_WORDS = 8
 MAX_WORD_CHARS = 40
 MAX_LIMIT = 50
-# PostgreSQL (see _typed_forms): how Indonesian suffixes start (-an; -kan, -kah, -ku; -nya; -lah; -pun; -mu).
-PARTIAL_SUFFIXES = frozenset({"a", "k", "ka", "n", "ny", "l", "la", "p", "pu", "m"})
-MIN_TRIMMED_WORD = 5
 # bm25 weights for question, answer and references: a word in the question says most about what an entry is for.
 SQLITE_WEIGHTS = (10.0, 2.0, 1.0)
 # ts_rank_cd weights for D, C, B, A (references C, answer B, question A), as PostgreSQL orders them.
@@ -122,8 +120,8 @@ def search(session: Session, text: str, limit: int = 10, include_drafts: bool = 
     """Approved entries (and drafts, if asked) matching what the officer has typed so far, best first.
 
     Every word counts as a prefix ("sipo" finds "SIPOL"); entries holding all the words come first, and only
-    when none does, entries holding any of them. Case and punctuation don't matter (accents only on PostgreSQL,
-    whose index keeps them).
+    when none does, entries holding any of them. Case, accents and punctuation don't matter (accents do on a
+    PostgreSQL database whose encoding is not UTF8: see migration 0008).
     """
     words = query_words(text)
     limit = min(limit, MAX_LIMIT)
@@ -182,46 +180,42 @@ def _search_sqlite(session: Session, words: list[list[str]], operator: str, limi
     return [_hit(row) for row in rows]
 
 
-def _tsquery(words: list[list[str]], operator: str) -> str:
-    terms = []
-    for word in words:
-        if len(word) > 1:
-            # PostgreSQL's parser keeps "7/2017" and "KTA/KTP" as one token, where FTS5 sees two: ask for either.
-            terms.append(f"({'/'.join(word)}:* | {' <-> '.join(word)}:*)")
-        elif word is words[-1]:
-            terms.append("(" + " | ".join(f"{form}:*" for form in _typed_forms(word[0])) + ")")
-        else:
-            terms.append(f"{word[0]}:*")
-    return f" {'&' if operator == 'AND' else '|'} ".join(terms)
+def _tsquery(words: list[list[str]], operator: str) -> tuple[str, dict[str, str]]:
+    """The tsquery expression for the words, and its parameters: each word among the stems or the written words.
 
-
-def _typed_forms(word: str) -> list[str]:
-    """The word being typed, and the same without the start of a suffix it may end in.
-
-    The index holds stems: "kelengkapan" is indexed as "lengkap", but "kelengkapa", typed on the way there, stems
-    to "lengkapa", which no stem begins with. Without the "a" of "-an" (the "ka" of "-kan") the stemmer has a whole
-    word again. Long words only, so that short ones don't match half the index.
+    The stems need the word as typed, parsed the way the stems were ("KTA/KTP" is one token there); the written
+    words (migration 0008) have no accents and are split at punctuation, so the word is asked for without accents
+    and its parts as a phrase. Every word is a prefix, the last part of a phrase too. The expression holds only
+    placeholders of our own naming; the words are bound.
     """
-    forms = [word]
-    for cut in (1, 2):
-        if word[-cut:] in PARTIAL_SUFFIXES and len(word) - cut >= MIN_TRIMMED_WORD and word.isalpha():
-            forms.append(word[:-cut])
-    return forms
+    terms, values = [], {}
+    for number, word in enumerate(words):
+        values[f"stem{number}"] = "/".join(word) + ":*"
+        values[f"word{number}"] = " <-> ".join(_without_accents(part) for part in word) + ":*"
+        terms.append(f"(to_tsquery('indonesian', :stem{number}) || to_tsquery('simple', :word{number}))")
+    return f" {'&&' if operator == 'AND' else '||'} ".join(terms), values
+
+
+def _without_accents(word: str) -> str:
+    # What migration 0008 does to the indexed text: decompose, drop the combining diacritical marks, compose.
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize("NFC", "".join(char for char in decomposed if not "\u0300" <= char <= "\u036f"))
 
 
 def _search_postgresql(session: Session, words: list[list[str]], operator: str, limit: int, drafts: bool) -> list[Hit]:
+    query, values = _tsquery(words, operator)
     rows = session.execute(
         sql(
             "SELECT f.id, f.question, f.answer, t.name_id, t.name_en, f.status, f.sample,"
             " ts_rank_cd(CAST(:weights AS float4[]), f.search, q) AS score"
-            " FROM faq_entries f CROSS JOIN to_tsquery('indonesian', :query) AS q"
+            f" FROM faq_entries f CROSS JOIN (SELECT {query}) AS typed(q)"
             " LEFT JOIN topics t ON t.id = f.topic_id"
             " WHERE f.search @@ q AND (:drafts OR f.status = :approved)"
             " ORDER BY score DESC, f.id LIMIT :limit"
         ),
         {
+            **values,
             "weights": POSTGRESQL_WEIGHTS,
-            "query": _tsquery(words, operator),
             "drafts": drafts,
             "approved": FaqStatus.APPROVED.value,
             "limit": limit,

@@ -84,6 +84,41 @@ def test_a_word_is_found_while_its_suffix_is_being_typed(session: Session, offic
         assert found(session, typed)[:1] == [entry.id], typed  # a sample's answer has "kelengkapannya" too
 
 
+def test_a_word_is_found_while_it_is_typed_past_its_prefix(session: Session, officer: User, supervisor: User) -> None:
+    # PostgreSQL indexes "kelengkapan" as the stem "lengkap", which "kelengk" does not begin: the unstemmed words
+    # have to be in the index too.
+    entry = approved(session, officer, supervisor, "Kelengkapan dokumen keanggotaan", "Pencatutan identitas dicatat.")
+    for typed in ("kelengk", "keangg", "pencat", "dokumen kelengk", "keanggotaan pencatu", "kelengkapan dokumen ke"):
+        assert entry.id in found(session, typed), typed
+
+
+def test_words_joined_by_slashes_dots_or_brackets_are_found_one_by_one(
+    session: Session, officer: User, supervisor: User
+) -> None:
+    # PostgreSQL's parser reads "KTA/KTP" as a file name, "sipol.kpu.go.id" as a host and "<Simpan>" as a tag.
+    entry = approved(
+        session,
+        officer,
+        supervisor,
+        "Status MS/BMS/TMS anggota",
+        "Cocokkan KTA/KTP, buka sipol.kpu.go.id lalu klik <Simpan>.",
+        references="Keputusan KPU 519/2022",
+    )
+    for typed in ("ktp", "kta", "bms", "tms", "ms", "kpu", "sipol kpu", "kpu go id", "simpan", "2022"):
+        assert entry.id in found(session, typed), typed
+    for typed in ("KTA/KTP", "kta/kt", "MS/BMS/TMS", "bms/tms", "sipol.kpu.go.id", "519/2022"):
+        assert found(session, typed) == [entry.id], typed
+
+
+def test_accents_do_not_matter(session: Session, officer: User, supervisor: User) -> None:
+    accented = approved(session, officer, supervisor, "Nama André tercatat ganda", "Bu Thérèse membawa KTP-el.")
+    plain = approved(session, officer, supervisor, "Nama Andre salah ketik", "Perbaiki di SIPOL.")
+    for typed in ("andre", "andré", "ANDRÉ", "andr", "Andre\u0301", "nama andré"):
+        assert set(found(session, typed)) == {accented.id, plain.id}, typed
+    for typed in ("therese", "thérèse", "THERESE", "thér"):
+        assert found(session, typed) == [accented.id], typed
+
+
 def test_case_and_punctuation_do_not_matter(session: Session, officer: User, supervisor: User) -> None:
     approved(session, officer, supervisor, "Keanggotaan ganda di partai lain", "Cocokkan NIK-nya dengan KTP.")
     reference = search(session, "sipol")

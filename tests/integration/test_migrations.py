@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
 
 from shared import migrate
+from shared.consultation.knowledge import search
 from shared.db import make_engine
 from tests.conftest import BACKENDS, PG_URL
 
@@ -60,7 +62,7 @@ def test_upgrade_keeps_visits_and_downgrade_returns_to_empty(empty_engine: Engin
     migrate.downgrade(empty_engine, "base")
     assert migrate.current(empty_engine) is None
     migrate.upgrade(empty_engine)
-    assert migrate.current(empty_engine) == "0007"
+    assert migrate.current(empty_engine) == "0008"
 
 
 def test_the_models_and_the_migrations_agree(engine: Engine) -> None:
@@ -132,3 +134,42 @@ def test_the_generic_party_gets_english_names_and_topics_may_lack_one(empty_engi
     migrate.downgrade(empty_engine, "0005")
     with empty_engine.connect() as connection:
         assert connection.execute(text("SELECT name_en FROM topics")).scalar() == "Topik baru"
+
+
+def search_index(connection: Connection) -> list[str]:
+    """How the knowledge base's full-text index is made, as the database tells it."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT sql FROM sqlite_master WHERE name LIKE 'faq_search%' ORDER BY name"
+    else:
+        query = (
+            "SELECT generation_expression FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = 'faq_entries' AND column_name = 'search'"
+            " UNION ALL SELECT indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() AND indexname = 'ix_faq_entries_search'"
+        )
+    return list(connection.execute(text(query)).scalars())
+
+
+def test_entries_written_before_0008_are_found_by_half_typed_and_joined_words(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0007")
+    with empty_engine.begin() as connection:
+        before = search_index(connection)
+        connection.execute(
+            text(
+                'INSERT INTO faq_entries (id, question, answer, "references", status, sample, created_at) VALUES'
+                " (1, 'Kelengkapan dokumen', 'Cocokkan KTA/KTP di sipol.kpu.go.id, seperti Bu Thérèse.', 'UU 7/2017',"
+                " 'approved', FALSE, '2026-11-28 06:05:00+00'),"
+                " (2, 'Jadwal verifikasi', 'Lihat jadwal tahapan.', '', 'approved', FALSE, '2026-11-28 06:05:00+00')"
+            )
+        )
+    migrate.upgrade(empty_engine, "0008")
+    with Session(empty_engine) as session:
+        for typed in ("kelengk", "ktp", "kpu go id", "therese", "7/20", "kelengkapan"):
+            assert [hit.id for hit in search(session, typed)] == [1], typed
+        assert [hit.id for hit in search(session, "jadw")] == [2]
+
+    migrate.downgrade(empty_engine, "0007")
+    with empty_engine.connect() as connection:
+        assert search_index(connection) == before
+    with Session(empty_engine) as session:
+        assert [hit.id for hit in search(session, "kelengkapan")] == [1]
