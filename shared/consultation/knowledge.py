@@ -197,9 +197,9 @@ def _tsquery(words: list[list[str]], operator: str) -> tuple[str, dict[str, str]
 
 
 def _without_accents(word: str) -> str:
-    # What migration 0008 does to the indexed text: decompose, drop the combining diacritical marks, compose.
+    # As migration 0008 treats the indexed text: decompose, drop the accents (combining marks), compose.
     decomposed = unicodedata.normalize("NFD", word)
-    return unicodedata.normalize("NFC", "".join(char for char in decomposed if not "\u0300" <= char <= "\u036f"))
+    return unicodedata.normalize("NFC", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
 def _search_postgresql(session: Session, words: list[list[str]], operator: str, limit: int, drafts: bool) -> list[Hit]:
