@@ -129,3 +129,22 @@ def wait_for_job(server: LiveServer, count: int, timeout: float = 10.0) -> list[
         assert time.monotonic() < deadline, "the ticket never reached the printer"
         time.sleep(0.05)
     return server.printer.jobs()
+
+
+@pytest.fixture
+def touch_screens(browser: Any) -> Iterator[Any]:
+    """Opens touch-capable pages of a given size (a desk PC, a tablet); none of them may hit a script error."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def open_page(width: int = 1366, height: int = 768, **options: Any) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], errors

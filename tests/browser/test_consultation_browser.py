@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import PUSHED, add_officer, sign_in, sign_in_at_desk, wait_for_job
@@ -18,37 +16,18 @@ from tests.browser.kiosk_steps import draw_signature, fill_in_the_form
 from tests.conftest import LiveServer, check_in_over_http
 
 
-@pytest.fixture
-def screens(browser: Browser) -> Iterator[Any]:
-    """Opens touch pages (an officer's tablet or desk PC); no page may hit a script error."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_page(width: int, height: int) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
-
-
 def test_an_escalation_reaches_the_province_live_and_its_answer_comes_back_live(
-    screens: Any, staffed_server: LiveServer
+    touch_screens: Any, staffed_server: LiveServer
 ) -> None:
     server = staffed_server
     add_officer(server, "petrus", "Petrus Provinsi", role="provincial")
     check_in_over_http(server)
-    province = screens(1366, 768)
+    province = touch_screens(1366, 768)
     sign_in(province, server, "petrus")
     expect(province.get_by_role("heading", name="Eskalasi masuk")).to_be_visible()
     expect(province.locator("#inbox")).to_contain_text("Tidak ada eskalasi yang menunggu.")
 
-    desk = screens(1280, 800)  # the officer's tablet
+    desk = touch_screens(1280, 800)  # the officer's tablet
     sign_in_at_desk(desk, server, "Meja 2")
     desk.get_by_role("button", name="Panggil berikutnya").tap()
     desk.get_by_role("button", name="Mulai layanan").tap()
@@ -81,18 +60,18 @@ def camera_photo(path: Path) -> Path:
 
 
 def test_one_visit_from_the_kiosk_to_the_signed_receipt_and_the_visitors_own_report(
-    screens: Any, staffed_server: LiveServer, tmp_path: Path
+    touch_screens: Any, staffed_server: LiveServer, tmp_path: Path
 ) -> None:
     server = staffed_server
     add_officer(server, "petrus", "Petrus Provinsi", role="provincial")
-    kiosk = screens(1080, 1920)  # step 1: the visitor checks in
+    kiosk = touch_screens(1080, 1920)  # step 1: the visitor checks in
     fill_in_the_form(kiosk, server, "Benediktus Lay")
     kiosk.get_by_role("button", name="Benar, ambil tiket").tap()
     expect(kiosk.locator(".ticket .number")).to_have_text("A-001")
 
-    province = screens(1366, 768)
+    province = touch_screens(1366, 768)
     sign_in(province, server, "petrus")
-    desk = screens(1280, 800)  # the officer's tablet, by touch
+    desk = touch_screens(1280, 800)  # the officer's tablet, by touch
     sign_in_at_desk(desk, server, "Meja 2")
     desk.get_by_role("button", name="Panggil berikutnya").tap()
     desk.get_by_role("button", name="Mulai layanan").tap()
@@ -138,7 +117,7 @@ def test_one_visit_from_the_kiosk_to_the_signed_receipt_and_the_visitors_own_rep
     (receipt_url,) = [result.text for result in zxingcpp.read_barcodes(printed)]
     assert receipt_url.startswith(f"{server.url}/r/")
 
-    phone = screens(390, 800)
+    phone = touch_screens(390, 800)
     phone.goto(receipt_url)
     expect(phone.locator("body")).to_contain_text("001/HD-KPU-KPG/")
     expect(phone.locator("body")).not_to_contain_text("Benediktus")  # only the masked name
@@ -149,10 +128,10 @@ def test_one_visit_from_the_kiosk_to_the_signed_receipt_and_the_visitors_own_rep
         assert expected in text
 
 
-def test_a_refusal_is_shown_where_the_officer_looks(screens: Any, staffed_server: LiveServer) -> None:
+def test_a_refusal_is_shown_where_the_officer_looks(touch_screens: Any, staffed_server: LiveServer) -> None:
     server = staffed_server
     check_in_over_http(server)
-    desk = screens(1366, 768)
+    desk = touch_screens(1366, 768)
     sign_in_at_desk(desk, server, "Meja 2")
     desk.get_by_role("button", name="Panggil berikutnya").tap()
     desk.get_by_role("button", name="Mulai layanan").tap()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from shared import calling
@@ -48,23 +47,15 @@ def server(staffed_server: LiveServer) -> LiveServer:
 
 
 @pytest.fixture
-def desk_pc(browser: Browser) -> Iterator[Any]:
-    """Opens pages as a touch-capable desk PC of a given size; checks that none of them hit a script error."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
+def desk_pc(touch_screens: Any) -> Any:
+    """Opens touch-capable desk PC pages that record the questions asked with window.confirm."""
 
     def open_page(width: int = 1366, height: int = 768, **options: Any) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, **options)
-        context.add_init_script(WATCH_CONFIRM)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
+        page = touch_screens(width, height, **options)
+        page.context.add_init_script(WATCH_CONFIRM)
+        return page  # type: ignore[no-any-return]
 
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert errors == [], errors
+    return open_page
 
 
 def absent_earlier(server: LiveServer, number: int) -> None:
