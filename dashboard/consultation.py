@@ -237,14 +237,8 @@ def search_faq(problem_id: int) -> str:
     """Approved knowledge-base entries matching what the officer types, best first."""
     problem = db().get(Problem, problem_id) or abort(404)
     query = request.args.get("q", "")
-    hits = knowledge.search(db(), query, limit=5)
-    return render_template(
-        "consultation/_faq_results.html",
-        problem=problem,
-        hits=hits,
-        query=query,
-        **workspace_view(problem.consultation),
-    )
+    hits = knowledge.search(db(), query, limit=5)  # on every keystroke: nothing else is read
+    return render_template("consultation/_faq_results.html", problem=problem, hits=hits, query=query)
 
 
 @bp.post("/problems/<int:problem_id>/faq-draft")
